@@ -1,0 +1,39 @@
+"""FieldAudit: offline-first quality audits for the shop floor."""
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, database, security, blueprints."""
+    from . import appdb, assets, auth, config, errors, paths, security, timefmt
+    from .auth.admin import bp as users_bp
+    from .home import bp as home_bp, health
+    from .stations.views import bp as stations_bp
+
+    app = Flask(__name__, template_folder=str(paths.resource("templates")),
+                static_folder=str(paths.resource("static")),
+                instance_path=os.environ.get("FIELDAUDIT_INSTANCE_PATH") or None)
+    config.load(app, test_config)
+    appdb.init_app(app)
+    app.secret_key = app.config.get("SECRET_KEY") or config.secret_key(app.config["DATA_DIR"])
+    app.session_interface = security.SessionInterface()
+    if int(app.config["PROXY_COUNT"]):
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    auth.init_app(app)
+    app.before_request(security.check_csrf)
+    app.after_request(security.set_headers)
+    errors.init_app(app)
+    assets.init_app(app)
+    timefmt.init_app(app)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token, app_version=__version__)
+    app.add_url_rule("/healthz", "health", health)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(stations_bp)
+    app.register_blueprint(users_bp)
+    return app

@@ -1,0 +1,30 @@
+"""The request's database connection, bound to Flask (data functions take the database as an argument)."""
+from flask import current_app, g
+
+from . import config
+from . import db as dbm
+
+
+def get_db():
+    """The connection of this request, opened on first use."""
+    if "db" not in g:
+        g.db = dbm.connect(config.database_path(current_app.config))
+    return g.db
+
+
+def close_db(exc=None) -> None:
+    """Close the request's connection."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+def init_app(app) -> None:
+    """Create or upgrade the schema at start-up and close connections after each request."""
+    dbm.ensure_writable(app.config["DATA_DIR"])
+    db = dbm.connect(config.database_path(app.config))
+    try:
+        dbm.migrate(db)
+    finally:
+        db.conn.close()
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,86 @@
+"""Sign-in, server-side sessions, roles and the access check."""
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_login import LoginManager, current_user
+
+from .. import htmx
+from ..appdb import get_db
+from . import sessions, users
+from .access import User
+
+login_manager = LoginManager()
+
+# Everything else requires a signed-in user: the default is closed, so a new route cannot forget it.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.asset", "health"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """The user of this request if their server-side session is still valid."""
+    db = get_db()
+    idle = timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
+    row, reason = sessions.check(db, session.get("sid"), idle=idle)
+    if row is None or row["user_id"] != user_id:
+        g.signed_out_reason = reason
+        return None
+    user = users.get_user(db, user_id)
+    return User(user, users.memberships(db, user_id), session_id=row["id"])
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after login (never another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _return_path() -> str:
+    """Where to come back after signing in again."""
+    current = request.headers.get("HX-Current-URL")
+    if current:
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return safe_next(urlsplit(request.referrer or "").path) or "/"
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send people to sign in and back; htmx gets 401 + HX-Redirect so no login page lands inside a question."""
+    reason = g.get("signed_out_reason")
+    for key in ("sid", "_user_id", "_fresh", "_id"):
+        session.pop(key, None)
+    if reason in sessions.END_MESSAGES:
+        flash(sessions.END_MESSAGES[reason], "warning")
+    login_url = url_for("auth.login", next=_return_path())
+    if request.headers.get("HX-Request") == "true":
+        return htmx.redirect(login_url, 401)
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify(error="Please sign in", message="Your session has ended; sign in again.", status=401)
+        response.status_code = 401
+        return response
+    return redirect(login_url, 303 if request.method != "GET" else 302)
+
+
+def require_login():
+    """before_request: every endpoint but the public ones needs a signed-in user."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def init_app(app) -> None:
+    """Bind flask-login and the blueprint to the app."""
+    from .views import bp
+
+    login_manager.init_app(app)
+    # We keep sessions server-side; flask-login's own remember cookie would bypass them.
+    login_manager.session_protection = None
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
+    app.before_request(require_login)
+    app.register_blueprint(bp)

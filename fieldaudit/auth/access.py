@@ -1,0 +1,76 @@
+"""The one access check every route uses: who may do what at which site.
+
+Someone with no role at a site gets 404 for anything of that site (its existence is not disclosed); someone with
+a role there but not the needed permission gets 403.
+"""
+from flask import abort
+from flask_login import UserMixin, current_user
+
+from .roles import permissions_for
+
+
+class User(UserMixin):
+    """The signed-in person with their roles per site (None = all sites)."""
+
+    def __init__(self, row: dict, memberships: list[dict], session_id: str | None = None):
+        self.id = row["id"]
+        self.row = row
+        self.session_id = session_id
+        self.site_roles: dict[str | None, set[str]] = {}
+        for m in memberships:
+            self.site_roles.setdefault(m["site_id"], set()).add(m["role"])
+
+    @property
+    def display_name(self) -> str:
+        return self.row["display_name"]
+
+    @property
+    def username(self) -> str:
+        return self.row["username"]
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.row["active"])
+
+    @property
+    def group_roles(self) -> set[str]:
+        """Roles held at every site."""
+        return self.site_roles.get(None, set())
+
+    def roles_at(self, site_id: str) -> set[str]:
+        """Roles at one site, group roles included."""
+        return self.site_roles.get(site_id, set()) | self.group_roles
+
+    def can(self, permission: str, site_id: str | None = None) -> bool:
+        """Whether the user may do `permission` at a site (site_id None: everywhere, i.e. group-wide)."""
+        roles = self.group_roles if site_id is None else self.roles_at(site_id)
+        return permission in permissions_for(roles)
+
+    def can_anywhere(self, permission: str) -> bool:
+        """Whether the user may do `permission` at one site at least."""
+        return any(permission in permissions_for(r | self.group_roles) for r in self.site_roles.values())
+
+    def site_ids_with(self, permission: str) -> list[str] | None:
+        """Sites where the user has `permission`; None means all sites (a group role grants it)."""
+        if permission in permissions_for(self.group_roles):
+            return None
+        return [s for s, roles in self.site_roles.items() if s is not None and permission in permissions_for(roles)]
+
+
+def ensure(permission: str, site_id: str | None) -> None:
+    """Abort unless the current user may do `permission` at `site_id` (None: a group-wide action)."""
+    user = current_user
+    if not user.is_authenticated:
+        abort(401)
+    if site_id is not None and not user.roles_at(site_id):
+        abort(404)
+    if not user.can(permission, site_id):
+        abort(403)
+
+
+def ensure_found(row: dict | None, permission: str, site_key: str = "site_id") -> dict:
+    """404 for a missing row, then the site check on the row's site; returns the row."""
+    if row is None:
+        abort(404)
+    ensure(permission, row[site_key])
+    return row

@@ -1,0 +1,40 @@
+"""Login throttling: after N consecutive failures a key is locked for a doubling back-off."""
+from datetime import timedelta
+
+from .. import db as dbm
+from .. import ids
+
+
+def locked_for(db, keys) -> int:
+    """Seconds until the longest lock among `keys` lifts (0 when none is locked)."""
+    now = ids.utc_now()
+    wait = 0
+    for key in keys:
+        until = dbm.scalar(db, "SELECT locked_until FROM login_throttle WHERE key = ?", (key,))
+        if until:
+            wait = max(wait, int((ids.parse_iso(until) - now).total_seconds() + 0.999))
+    return max(wait, 0)
+
+
+def record_failure(db, keys, *, max_failures: int, base_seconds: int, max_seconds: int) -> None:
+    """Count a failed login against every key; lock those past the limit."""
+    now = ids.utc_now()
+    with dbm.transaction(db):
+        for key in keys:
+            failures = (dbm.scalar(db, "SELECT failures FROM login_throttle WHERE key = ?", (key,)) or 0) + 1
+            locked_until = None
+            if failures >= max_failures:
+                # 5 failures → base, 6 → 2×base, … capped: slows a guesser without locking a person out for long.
+                seconds = min(base_seconds * 2 ** (failures - max_failures), max_seconds)
+                locked_until = ids.iso(now + timedelta(seconds=seconds))
+            dbm.execute(db, "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until)"
+                            " VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
+                            " last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+                        (key, failures, ids.iso(now), locked_until))
+
+
+def clear(db, keys) -> None:
+    """Forget the failures of keys after a successful login."""
+    with dbm.transaction(db):
+        for key in keys:
+            dbm.execute(db, "DELETE FROM login_throttle WHERE key = ?", (key,))

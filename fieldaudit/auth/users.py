@@ -1,0 +1,145 @@
+"""Users, passwords and role memberships (data functions; no Flask)."""
+import secrets
+import string
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import db as dbm
+from .. import ids, settings
+from .roles import ROLES
+
+MIN_PASSWORD_LENGTH = 10
+# A real hash of nothing, checked against for unknown users so a login's timing does not tell who exists.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+
+class UserError(ValueError):
+    """A user-facing problem with a user or membership change."""
+
+
+def generate_password(length: int = 14) -> str:
+    """A random password that reads well aloud (no look-alike characters)."""
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1O0o")
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords too short to resist guessing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def get_user(db, user_id: str) -> dict | None:
+    """One user by id."""
+    return dbm.query_one(db, "SELECT * FROM users WHERE id = ?", (user_id,))
+
+
+def get_user_by_username(db, username: str) -> dict | None:
+    """One user by username (case-insensitive)."""
+    return dbm.query_one(db, "SELECT * FROM users WHERE username = ?", (username.strip().lower(),))
+
+
+def list_users(db, site_ids=None) -> list[dict]:
+    """All users, or those with a membership at one of `site_ids`, by display name."""
+    if site_ids is None:
+        return dbm.query(db, "SELECT * FROM users ORDER BY display_name")
+    if not site_ids:
+        return []
+    marks = ", ".join("?" for _ in site_ids)
+    return dbm.query(
+        db, f"SELECT * FROM users WHERE id IN (SELECT user_id FROM memberships WHERE site_id IN ({marks}))"
+            " ORDER BY display_name", tuple(site_ids))
+
+
+def create_user(db, username: str, display_name: str, password: str, *, email: str = "",
+                hash_method: str = "scrypt") -> dict:
+    """Create a user with a hashed password."""
+    username = username.strip().lower()
+    if not username or not all(c.isalnum() or c in "._-@" for c in username):
+        raise UserError("Usernames use letters, digits and . _ - @ only.")
+    if not display_name.strip():
+        raise UserError("Give the person's name as it should appear on audits and signatures.")
+    check_password_strength(password)
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        if get_user_by_username(db, username):
+            raise UserError(f"A user called {username!r} already exists.")
+        row = {
+            "id": ids.new_id(), "username": username, "display_name": display_name.strip(),
+            "email": email.strip(), "password_hash": generate_password_hash(password, method=hash_method),
+            "active": 1, "password_changed_at": now, "last_login_at": None,
+            "created_at": now, "updated_at": now, "origin": settings.device_id(db),
+        }
+        db["users"].insert(row)
+    return row
+
+
+def set_password(db, user_id: str, password: str, *, hash_method: str = "scrypt") -> None:
+    """Replace a user's password and end their other sessions."""
+    check_password_strength(password)
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        dbm.execute(db, "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
+                    (generate_password_hash(password, method=hash_method), now, now, user_id))
+        dbm.execute(db, "UPDATE auth_sessions SET ended_at = ?, end_reason = 'password_changed'"
+                        " WHERE user_id = ? AND ended_at IS NULL", (now, user_id))
+
+
+def set_active(db, user_id: str, active: bool) -> None:
+    """Enable or disable a user; disabling ends their sessions at once."""
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        dbm.execute(db, "UPDATE users SET active = ?, updated_at = ? WHERE id = ?", (int(active), now, user_id))
+        if not active:
+            dbm.execute(db, "UPDATE auth_sessions SET ended_at = ?, end_reason = 'disabled'"
+                            " WHERE user_id = ? AND ended_at IS NULL", (now, user_id))
+
+
+def update_profile(db, user_id: str, display_name: str, email: str) -> None:
+    """Change a user's name and e-mail."""
+    if not display_name.strip():
+        raise UserError("Give the person's name as it should appear on audits and signatures.")
+    with dbm.transaction(db):
+        dbm.execute(db, "UPDATE users SET display_name = ?, email = ?, updated_at = ? WHERE id = ?",
+                    (display_name.strip(), email.strip(), ids.now_iso(), user_id))
+
+
+def verify_password(user: dict | None, password: str) -> bool:
+    """Whether the password matches; spends the same effort for unknown users."""
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(user["password_hash"], password)
+
+
+# -- memberships ----------------------------------------------------------------------------------------------
+
+def memberships(db, user_id: str) -> list[dict]:
+    """A user's roles, each at one site or (site_id None) at all sites."""
+    return dbm.query(
+        db, "SELECT m.*, s.code AS site_code, s.name AS site_name FROM memberships m"
+            " LEFT JOIN sites s ON s.id = m.site_id WHERE m.user_id = ? ORDER BY s.code, m.role", (user_id,))
+
+
+def add_membership(db, user_id: str, site_id: str | None, role: str) -> dict:
+    """Give a user a role at a site (or all sites); adding one that exists changes nothing."""
+    if role not in ROLES:
+        raise UserError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+    with dbm.transaction(db):
+        existing = dbm.query_one(
+            db, "SELECT * FROM memberships WHERE user_id = ? AND role = ? AND "
+                + ("site_id IS NULL" if site_id is None else "site_id = ?"),
+            (user_id, role) if site_id is None else (user_id, role, site_id))
+        if existing:
+            return existing
+        now = ids.now_iso()
+        row = {"id": ids.new_id(), "user_id": user_id, "site_id": site_id, "role": role,
+               "created_at": now, "updated_at": now, "origin": settings.device_id(db)}
+        db["memberships"].insert(row)
+    return row
+
+
+def remove_membership(db, membership_id: str) -> None:
+    """Take a role away."""
+    with dbm.transaction(db):
+        dbm.execute(db, "DELETE FROM memberships WHERE id = ?", (membership_id,))

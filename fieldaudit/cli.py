@@ -1,0 +1,190 @@
+"""The `fieldaudit` command: a thin layer over the library (init, serve, demo, user)."""
+import os
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from . import config
+from . import db as dbm
+
+EXPECTED = (dbm.DatabaseError, ValueError, OSError)
+
+
+def fail(message: str) -> None:
+    """Print a one-line reason and exit non-zero."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def make_app():
+    """The app for a command, with the data-folder problem reported in one line."""
+    from . import create_app
+    try:
+        return create_app()
+    except EXPECTED as exc:
+        fail(str(exc))
+
+
+def open_db(app):
+    """A connection to the app's database."""
+    return dbm.connect(config.database_path(app.config))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(), envvar="FIELDAUDIT_DATA_DIR",
+              help="Folder for the database and photos (default: a per-user data folder).")
+@click.version_option(package_name="fieldaudit")
+def main(data_dir):
+    """FieldAudit: offline-first quality audits for the shop floor."""
+    if data_dir:
+        os.environ["FIELDAUDIT_DATA_DIR"] = str(Path(data_dir).resolve())
+
+
+@main.command()
+def init():
+    """Create or upgrade the database; the first run creates an admin and prints its password once."""
+    from .auth import users
+
+    app = make_app()
+    db = open_db(app)
+    click.echo(f"Data folder: {app.config['DATA_DIR']}")
+    version = dbm.schema_version(db)
+    if dbm.scalar(db, "SELECT COUNT(*) FROM users"):
+        click.echo(f"Database already initialised (schema version {version}, up to date); no user was created.")
+        return
+    password = users.generate_password()
+    user = users.create_user(db, "admin", "Administrator", password, hash_method=app.config["PASSWORD_HASH_METHOD"])
+    users.add_membership(db, user["id"], None, "admin")
+    click.echo(f"Database ready (schema version {version}).")
+    click.echo("Created administrator 'admin' with password (shown once, write it down):")
+    click.echo(f"  {password}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets the plant's tablets reach this server.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host, port, threads):
+    """Serve FieldAudit with waitress."""
+    import waitress
+
+    app = make_app()
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); the port is probably in use, "
+             "choose another with --port")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    click.echo(f"Data folder: {app.config['DATA_DIR']}")
+    click.echo(f"FieldAudit {app.config.get('MODE')} serving at http://{shown}:{port}/  (Ctrl+C to stop)")
+    if host == "0.0.0.0":
+        click.echo("Tablets on the plant network reach it at this machine's address; put HTTPS in front for the "
+                   "camera and offline use.")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="FieldAudit", _quiet=True)
+
+
+@main.command()
+def demo():
+    """Load the demo plant (sites, areas, workstations, a user of every role); safe to run again."""
+    from . import demo as demo_data
+
+    app = make_app()
+    db = open_db(app)
+    data_dir = Path(app.config["DATA_DIR"])
+    click.echo(f"Data folder: {data_dir}")
+    already = demo_data.is_seeded(db)
+    created = demo_data.seed(db, hash_method=app.config["PASSWORD_HASH_METHOD"],
+                             progress=lambda m: click.echo(f"  + {m}"))
+    creds = data_dir / "demo-credentials.txt"
+    if created:
+        # Demo passwords are random; they are kept beside the demo data so a newcomer can find them again.
+        fd = os.open(creds, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as fh:
+            for username, password in created.items():
+                fh.write(f"{username}\t{password}\n")
+    click.echo("Demo plant already loaded; nothing new was needed." if already and not created
+               else "Demo plant loaded.")
+    known = dict(line.split("\t", 1) for line in creds.read_text().splitlines() if "\t" in line) \
+        if creds.exists() else {}
+    click.echo("Sign in as:")
+    for username, name, roles in demo_data.describe(db):
+        password = known.get(username, "(set earlier)")
+        click.echo(f"  {username:<10} {password:<16} {name} — {roles}")
+    click.echo(f"Passwords are also in {creds}")
+
+
+@main.group()
+def user():
+    """Manage user accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name, as printed on audits and signatures.")
+@click.option("--role", type=click.Choice(["operator", "auditor", "quality_manager", "admin"]), required=True)
+@click.option("--site", "site_code", help="Site code for the role; omit with --all-sites.")
+@click.option("--all-sites", is_flag=True, help="A group role at every site.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating.")
+def user_add(username, name, role, site_code, all_sites, password_stdin):
+    """Create a user with a role; prints a generated password once."""
+    from .auth import users
+    from .stations import data as stations
+
+    if bool(site_code) == bool(all_sites):
+        fail("give exactly one of --site CODE or --all-sites")
+    app = make_app()
+    db = open_db(app)
+    site_id = None
+    if site_code:
+        site = stations.get_site_by_code(db, site_code)
+        if site is None:
+            fail(f"no site with code {site_code!r}; see the Sites page or run `fieldaudit demo`")
+        site_id = site["id"]
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else users.generate_password()
+    try:
+        row = users.create_user(db, username, name, password, hash_method=app.config["PASSWORD_HASH_METHOD"])
+        users.add_membership(db, row["id"], site_id, role)
+    except users.UserError as exc:
+        fail(str(exc))
+    click.echo(f"Created {row['username']} ({role} at {site_code or 'all sites'}).")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def user_passwd(username, password_stdin):
+    """Set a new password (generated unless given on stdin) and end the user's sessions."""
+    from .auth import users
+
+    app = make_app()
+    db = open_db(app)
+    row = users.get_user_by_username(db, username)
+    if row is None:
+        fail(f"no user called {username!r}; `fieldaudit user list` shows who exists")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else users.generate_password()
+    try:
+        users.set_password(db, row["id"], password, hash_method=app.config["PASSWORD_HASH_METHOD"])
+    except users.UserError as exc:
+        fail(str(exc))
+    click.echo(f"Password of {row['username']} changed; their sessions have ended.")
+    if not password_stdin:
+        click.echo(f"New password (shown once): {password}")
+
+
+@user.command("list")
+def user_list():
+    """List users with their roles."""
+    from .auth import users
+
+    app = make_app()
+    db = open_db(app)
+    for row in users.list_users(db):
+        roles = ", ".join(f"{m['role']}@{m['site_code'] or 'all'}" for m in users.memberships(db, row["id"]))
+        state = "" if row["active"] else "  [disabled]"
+        click.echo(f"{row['username']:<16} {row['display_name']:<24} {roles}{state}")

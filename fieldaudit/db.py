@@ -1,0 +1,141 @@
+"""SQLite connections, pragmas, write transactions and the migrations runner.
+
+Data functions use plain parameterized SQL through `query`, `query_one` and `execute`, so the hub can later run
+the same functions on PostgreSQL through a small adapter; sqlite-utils brings the connection wrapper and
+bulk-insert conveniences.
+"""
+import importlib
+import pkgutil
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from . import ids
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """A database problem worth a one-line message to an operator."""
+
+
+def connect(path) -> sqlite_utils.Database:
+    """Open the database with the pragmas every connection needs."""
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+    conn.row_factory = sqlite3.Row
+    # WAL lets readers go on while one writer writes; FULL because in WAL mode NORMAL can lose the last
+    # committed transactions when a tablet or mini-PC loses power.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return sqlite_utils.Database(conn)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """One write transaction, opened with BEGIN IMMEDIATE; joins an enclosing one."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    # IMMEDIATE takes the write lock up front: a deferred transaction that later upgrades to a write fails
+    # with "database is locked" under a threaded server instead of waiting for busy_timeout.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def query(db, sql: str, params=()) -> list[dict]:
+    """Rows of a parameterized SELECT as dicts."""
+    return [dict(r) for r in db.conn.execute(sql, params).fetchall()]
+
+
+def query_one(db, sql: str, params=()) -> dict | None:
+    """The first row of a parameterized SELECT, or None."""
+    row = db.conn.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
+def scalar(db, sql: str, params=()):
+    """The first column of the first row, or None."""
+    row = db.conn.execute(sql, params).fetchone()
+    return row[0] if row is not None else None
+
+
+def execute(db, sql: str, params=()) -> int:
+    """Run a parameterized write and return the number of rows changed."""
+    return db.conn.execute(sql, params).rowcount
+
+
+# -- migrations ---------------------------------------------------------------------------------------------
+
+def migrations() -> list[tuple[int, str, object]]:
+    """The numbered migration modules of fieldaudit.migrations, in order."""
+    from . import migrations as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        number, _, name = info.name.partition("_")
+        if number.isdigit():
+            found.append((int(number), name, importlib.import_module(f"{package.__name__}.{info.name}")))
+    return sorted(found, key=lambda m: m[0])
+
+
+def latest_version() -> int:
+    """The schema version this code expects."""
+    return migrations()[-1][0]
+
+
+def schema_version(db) -> int:
+    """The schema version of an opened database (0 when empty)."""
+    if not db["schema_version"].exists():
+        return 0
+    return scalar(db, "SELECT MAX(version) FROM schema_version") or 0
+
+
+def migrate(db, target: int | None = None) -> list[int]:
+    """Upgrade the database in place to `target` (default latest); returns the versions applied."""
+    db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL)")
+    current = schema_version(db)
+    known = migrations()
+    if current > known[-1][0]:
+        raise DatabaseError(
+            f"the database is at schema version {current}, newer than this FieldAudit (version "
+            f"{known[-1][0]}); upgrade FieldAudit before using this data folder")
+    applied = []
+    for number, name, module in known:
+        if number <= current or (target is not None and number > target):
+            continue
+        # One transaction per migration: a failure leaves the database at the previous version.
+        with transaction(db):
+            module.upgrade(db)
+            db.conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                            (number, name, ids.now_iso()))
+        applied.append(number)
+    return applied
+
+
+def ensure_writable(folder: Path) -> None:
+    """Fail with a clear message when the data folder cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise DatabaseError(f"data folder {folder} is not writable ({exc.strerror or exc}); "
+                            "set FIELDAUDIT_DATA_DIR to a folder this user can write") from exc

@@ -1,0 +1,27 @@
+"""The home screen: what this person can do here, per site."""
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+
+from . import settings
+from .appdb import get_db
+from .auth.roles import ROLE_LABELS
+from .stations import data as stations
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    """Sites with the user's roles and their next steps."""
+    db = get_db()
+    sites = stations.list_sites(db, current_user.site_ids_with("view_site"))
+    for site in sites:
+        site["roles"] = sorted(current_user.roles_at(site["id"]), key=list(ROLE_LABELS).index)
+        site["workstation_count"] = len(stations.list_workstations(db, site["id"]))
+    return render_template("home/index.html", sites=sites, role_labels=ROLE_LABELS,
+                           paired=settings.hub_paired(db))
+
+
+def health():
+    """Liveness for the proxy or a monitoring script; public and reveals nothing."""
+    return jsonify(status="ok")

@@ -1,0 +1,65 @@
+"""CSRF protection, security headers and the session cookie's Secure flag."""
+import hmac
+import secrets
+
+from flask import abort, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_HEADER = "X-CSRFToken"
+CSRF_FIELD = "csrf_token"
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def csrf_token() -> str:
+    """This session's CSRF token; it lives as long as the session, so a long audit never outlives it."""
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def csrf_exempt(view):
+    """Mark a view that authenticates otherwise (sync API tokens), never by the session cookie."""
+    view.csrf_exempt = True
+    return view
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing request whose token (form field or htmx header) does not match the session's."""
+    if request.method in SAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "csrf_exempt", False):
+        return
+    expected = session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
+        g.csrf_failed = True
+        abort(400, description="This form's security token is missing or no longer valid (the page may be "
+                               "from an earlier session). Reload the page and try again; nothing was saved.")
+
+
+def set_headers(response):
+    """Security headers on every response; no caching of personal pages on shared tablets."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if "Cache-Control" not in headers and request.endpoint not in ("static", "assets.asset"):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The cookie session, marked Secure whenever the request came over HTTPS (directly or via the proxy)."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config.get("HTTPS")) or (bool(request) and request.is_secure)

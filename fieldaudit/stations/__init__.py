@@ -1,0 +1,1 @@
+"""Sites, areas and workstations: where audits happen."""

@@ -1,0 +1,130 @@
+"""The data layer: pragmas, transactions, migrations (including an in-place upgrade), ULIDs."""
+import re
+import sqlite3
+
+import pytest
+
+from fieldaudit import db as dbm
+from fieldaudit import ids
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    conn = dbm.connect(tmp_path / "t.sqlite3")
+    yield conn
+    conn.conn.close()
+
+
+def test_pragmas(fresh):
+    assert dbm.scalar(fresh, "PRAGMA journal_mode") == "wal"
+    assert dbm.scalar(fresh, "PRAGMA synchronous") == 2  # FULL
+    assert dbm.scalar(fresh, "PRAGMA foreign_keys") == 1
+    assert dbm.scalar(fresh, "PRAGMA busy_timeout") == dbm.BUSY_TIMEOUT_MS
+
+
+def test_migrate_creates_the_latest_schema(fresh):
+    applied = dbm.migrate(fresh)
+    assert applied == [n for n, _, _ in dbm.migrations()]
+    assert dbm.schema_version(fresh) == dbm.latest_version()
+    assert dbm.migrate(fresh) == []
+
+
+def test_upgrade_from_version_1_keeps_data(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = dbm.connect(path)
+    dbm.migrate(old, target=1)
+    assert dbm.schema_version(old) == 1
+    assert not old["auth_sessions"].exists()
+    old.conn.execute("INSERT INTO sites (id, code, name, timezone, created_at, updated_at, origin)"
+                     " VALUES ('S1', 'OLD', 'Old plant', 'Europe/Paris', 'x', 'x', 'dev')")
+    old.conn.close()
+
+    upgraded = dbm.connect(path)
+    assert dbm.migrate(upgraded) == [n for n, _, _ in dbm.migrations() if n > 1]
+    assert dbm.scalar(upgraded, "SELECT name FROM sites WHERE code = 'OLD'") == "Old plant"
+    assert upgraded["auth_sessions"].exists()
+
+
+def test_app_start_upgrades_an_existing_database_in_place(tmp_path):
+    from fieldaudit import config, create_app
+    data = tmp_path / "data"
+    data.mkdir()
+    old = dbm.connect(data / "fieldaudit.sqlite3")
+    dbm.migrate(old, target=1)
+    old.conn.execute("INSERT INTO sites (id, code, name, timezone, created_at, updated_at, origin)"
+                     " VALUES ('S1', 'OLD', 'Old plant', 'Europe/Paris', 'x', 'x', 'dev')")
+    old.conn.close()
+    app = create_app({"DATA_DIR": str(data)})
+    db = dbm.connect(config.database_path(app.config))
+    assert dbm.schema_version(db) == dbm.latest_version()
+    assert dbm.scalar(db, "SELECT code FROM sites") == "OLD"
+
+
+def test_newer_database_is_refused(fresh):
+    dbm.migrate(fresh)
+    fresh.conn.execute("INSERT INTO schema_version VALUES (9999, 'future', 'x')")
+    with pytest.raises(dbm.DatabaseError, match="newer than this FieldAudit"):
+        dbm.migrate(fresh)
+
+
+def test_failed_migration_rolls_back(fresh, monkeypatch):
+    dbm.migrate(fresh, target=1)
+    real = dbm.migrations()
+
+    class Broken:
+        @staticmethod
+        def upgrade(db):
+            db.conn.execute("CREATE TABLE half_done (x)")
+            raise RuntimeError("boom")
+    monkeypatch.setattr(dbm, "migrations", lambda: real[:1] + [(2, "broken", Broken)])
+    with pytest.raises(RuntimeError):
+        dbm.migrate(fresh)
+    assert dbm.schema_version(fresh) == 1
+    assert not fresh["half_done"].exists()
+
+
+def test_transaction_rolls_back_on_error(fresh):
+    dbm.migrate(fresh)
+    with pytest.raises(ValueError):
+        with dbm.transaction(fresh):
+            fresh.conn.execute("INSERT INTO settings VALUES ('a', 'b')")
+            raise ValueError
+    assert dbm.scalar(fresh, "SELECT COUNT(*) FROM settings") == 0
+
+
+def test_nested_transaction_joins_the_outer_one(fresh):
+    dbm.migrate(fresh)
+    with pytest.raises(ValueError):
+        with dbm.transaction(fresh):
+            with dbm.transaction(fresh):
+                fresh.conn.execute("INSERT INTO settings VALUES ('a', 'b')")
+            raise ValueError
+    assert dbm.scalar(fresh, "SELECT COUNT(*) FROM settings") == 0
+
+
+def test_foreign_keys_are_enforced(fresh):
+    dbm.migrate(fresh)
+    with pytest.raises(sqlite3.IntegrityError):
+        fresh.conn.execute("INSERT INTO areas (id, site_id, code, name, created_at, updated_at, origin)"
+                           " VALUES ('A', 'missing', 'X', 'X', 'x', 'x', 'x')")
+
+
+def test_ulids_are_valid_unique_and_sorted():
+    made = [ids.new_id() for _ in range(2000)]
+    assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", u) for u in made)
+    assert len(set(made)) == len(made)
+    assert made == sorted(made)
+
+
+def test_iso_instants_sort_and_round_trip():
+    now = ids.utc_now()
+    text = ids.iso(now)
+    assert text.endswith("Z") and len(text) == 24
+    assert abs((ids.parse_iso(text) - now).total_seconds()) < 0.001
+
+
+def test_data_folder_blocked_by_a_file_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    with pytest.raises(dbm.DatabaseError, match="not writable.*FIELDAUDIT_DATA_DIR"):
+        dbm.ensure_writable(blocker)
