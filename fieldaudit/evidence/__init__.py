@@ -1,0 +1,1 @@
+"""Evidence photos: the pure Pillow pipeline and the content-addressed blob store."""
