@@ -10,7 +10,9 @@ __version__ = "0.1.0"
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
     from . import appdb, assets, auth, config, errors, paths, security, timefmt
+    from .audits.views import bp as audits_bp
     from .auth.admin import bp as users_bp
+    from .checklists.views import bp as checklists_bp
     from .home import bp as home_bp, health
     from .stations.views import bp as stations_bp
 
@@ -36,4 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(stations_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(audits_bp)
+    app.register_blueprint(checklists_bp)
     return app

@@ -188,3 +188,79 @@ def user_list():
         roles = ", ".join(f"{m['role']}@{m['site_code'] or 'all'}" for m in users.memberships(db, row["id"]))
         state = "" if row["active"] else "  [disabled]"
         click.echo(f"{row['username']:<16} {row['display_name']:<24} {roles}{state}")
+
+
+@main.group()
+def checklist():
+    """Validate, import and list checklists."""
+
+
+@checklist.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def checklist_validate(files):
+    """Check checklist YAML files; exit 2 with one line per problem (file, path inside it, what to do)."""
+    from .checklists import validate_command
+
+    code, lines = validate_command(files)
+    for line in lines:
+        click.echo(line, err=code != 0)
+    sys.exit(code)
+
+
+@checklist.command("import")
+@click.argument("files", nargs=-1, required=True)
+def checklist_import(files):
+    """Validate and publish checklist files (a changed checklist needs a higher version)."""
+    from .checklists import load_checklist, validate_command
+    from .checklists import store
+
+    code, lines = validate_command(files)
+    if code != 0:
+        for line in lines:
+            click.echo(line, err=True)
+        sys.exit(code)
+    app = make_app()
+    db = open_db(app)
+    failed = False
+    with click.progressbar(files, label="Publishing", file=sys.stderr, show_pos=True) as bar:
+        results = []
+        for path in bar:
+            checklist = load_checklist(path)
+            try:
+                row, created = store.publish(db, checklist, by=None, source=Path(path).name)
+                results.append(f"{'published' if created else 'unchanged'}: {checklist.id} v{checklist.version} "
+                               f"({row['question_count']} questions) from {path}")
+            except store.PublishError as exc:
+                failed = True
+                results.append(f"error: {path}: {exc}")
+    for line in results:
+        click.echo(line, err=line.startswith("error"))
+    sys.exit(1 if failed else 0)
+
+
+@checklist.command("list")
+def checklist_list():
+    """List published checklists with their latest version."""
+    from .checklists import store
+
+    db = open_db(make_app())
+    for row in store.list_checklists(db, active_only=False):
+        click.echo(f"{row['key']:<24} v{row['version']:<3} {row['question_count']:>3} questions  {row['title']}")
+
+
+@main.command()
+def verify():
+    """Recompute the audit trail's hash chains and every submitted record; name anything altered."""
+    from .audits import record
+
+    db = open_db(make_app())
+    problems = record.verify(db)
+    entries = dbm.scalar(db, "SELECT COUNT(*) FROM audit_trail")
+    audits = dbm.scalar(db, "SELECT COUNT(*) FROM audits WHERE status = 'submitted'")
+    for line in problems:
+        click.echo(f"ALTERED: {line}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found in {entries} trail entries and {audits} submitted audits.",
+                   err=True)
+        sys.exit(2)
+    click.echo(f"OK: {entries} trail entries and {audits} submitted audits verified; nothing altered.")

@@ -79,6 +79,22 @@ def execute(db, sql: str, params=()) -> int:
     return db.conn.execute(sql, params).rowcount
 
 
+def run_script(db, sql: str) -> None:
+    """Run a migration script statement by statement, keeping trigger bodies (which contain ';') whole."""
+    current: list[str] = []
+    for line in sql.strip().splitlines():
+        if not current and (not line.strip() or line.strip().startswith("--")):
+            continue
+        current.append(line)
+        text = "\n".join(current).strip()
+        in_trigger = text.upper().startswith("CREATE TRIGGER") and not text.upper().endswith("END;")
+        if text.endswith(";") and not in_trigger:
+            db.conn.execute(text)
+            current = []
+    if current:
+        db.conn.execute("\n".join(current))
+
+
 # -- migrations ---------------------------------------------------------------------------------------------
 
 def migrations() -> list[tuple[int, str, object]]:

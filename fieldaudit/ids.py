@@ -2,6 +2,8 @@
 import os
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as the ULID spec says
@@ -34,9 +36,22 @@ def new_id() -> str:
     return _encode(ms, 10) + _encode(rand, 16)
 
 
+_frozen: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
+
+
 def utc_now() -> datetime:
-    """The current instant, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
+    """The current instant, timezone-aware in UTC (or the instant set by `at`)."""
+    return _frozen.get() or datetime.now(timezone.utc)
+
+
+@contextmanager
+def at(instant: datetime):
+    """Make utc_now() answer `instant` in this context: for recording history (demo data, imports)."""
+    token = _frozen.set(instant.astimezone(timezone.utc))
+    try:
+        yield
+    finally:
+        _frozen.reset(token)
 
 
 def iso(dt: datetime) -> str:

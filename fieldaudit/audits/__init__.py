@@ -1,0 +1,1 @@
+"""Audits: running a checklist at a place, answers, findings, scoring and submission."""

@@ -1,0 +1,260 @@
+"""Audit data functions (no Flask): create, answer, find, score, submit, list."""
+import json
+from dataclasses import dataclass
+
+from .. import db as dbm
+from .. import ids, settings
+from ..checklists import rules
+from ..checklists import store as checklist_store
+from ..checklists.model import SEVERITIES, Checklist
+
+
+class AuditError(ValueError):
+    """A user-facing refusal with the HTTP status that fits it."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class MissingItems(AuditError):
+    """Submission refused: what is still missing, as (question id, reason) pairs."""
+
+    def __init__(self, missing: list[tuple[str, str]]):
+        super().__init__(f"{len(missing)} item(s) still missing", 422)
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What an answer save changed, for the fragments the view sends back."""
+
+    answer: dict
+    visible_before: set
+    visible_after: set
+    score: rules.Score
+    proposed: rules.ProposedFinding | None
+
+
+_AUDIT_SELECT = (
+    "SELECT a.*, s.code AS site_code, s.name AS site_name, s.timezone, w.code AS workstation_code,"
+    " w.name AS workstation_name, ar.name AS area_name, v.title AS checklist_title, v.version AS checklist_version,"
+    " v.checklist_id, u.display_name AS auditor_name"
+    " FROM audits a JOIN sites s ON s.id = a.site_id LEFT JOIN workstations w ON w.id = a.workstation_id"
+    " LEFT JOIN areas ar ON ar.id = COALESCE(a.area_id, w.area_id)"
+    " JOIN checklist_versions v ON v.id = a.checklist_version_id JOIN users u ON u.id = a.auditor_id")
+
+
+def next_number(db, prefix: str) -> str:
+    """The next human number of a scope, e.g. AUD-PLT1-0042 (inside the caller's transaction)."""
+    with dbm.transaction(db):
+        value = (dbm.scalar(db, "SELECT value FROM counters WHERE scope = ?", (prefix,)) or 0) + 1
+        dbm.execute(db, "INSERT INTO counters (scope, value) VALUES (?, ?)"
+                        " ON CONFLICT (scope) DO UPDATE SET value = excluded.value", (prefix, value))
+    return f"{prefix}-{value:04d}"
+
+
+def create_audit(db, *, site: dict, checklist_version_id: str, auditor_id: str, workstation: dict | None = None,
+                 area_id: str | None = None, auditees: str = "", scope: str = "") -> dict:
+    """Start an audit; it keeps the checklist version it starts with for good."""
+    if workstation is not None and workstation["site_id"] != site["id"]:
+        raise AuditError("That workstation belongs to another site.", 404)
+    try:
+        checklist = checklist_store.load_version(db, checklist_version_id)
+    except KeyError:
+        raise AuditError("Choose a published checklist.", 422) from None
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        row = {
+            "id": ids.new_id(), "number": next_number(db, f"AUD-{site['code']}"), "site_id": site["id"],
+            "area_id": area_id or (workstation or {}).get("area_id"),
+            "workstation_id": workstation["id"] if workstation else None,
+            "checklist_version_id": checklist_version_id, "auditor_id": auditor_id,
+            "auditees": auditees.strip()[:500], "scope": scope.strip()[:2000], "status": "in_progress",
+            "current_section": checklist.sections[0].id, "started_at": now, "submitted_at": None,
+            "score_percent": None, "answered_count": 0,
+            "visible_count": len(rules.visible_questions(checklist, {})), "record_hash": None,
+            "created_at": now, "updated_at": now, "origin": settings.device_id(db),
+        }
+        db["audits"].insert(row)
+    return row
+
+
+def get_audit(db, audit_id: str) -> dict | None:
+    """One audit with its site, place, checklist and auditor names."""
+    return dbm.query_one(db, _AUDIT_SELECT + " WHERE a.id = ?", (audit_id,))
+
+
+def list_audits(db, *, site_ids=None, status=None, auditor_id=None, checklist_id=None, workstation_id=None,
+                limit: int = 100) -> list[dict]:
+    """Audits newest first, filtered; site_ids None means every site."""
+    where, params = [], []
+    if site_ids is not None:
+        if not site_ids:
+            return []
+        where.append(f"a.site_id IN ({', '.join('?' for _ in site_ids)})")
+        params.extend(site_ids)
+    for column, value in (("a.status", status), ("a.auditor_id", auditor_id), ("v.checklist_id", checklist_id),
+                          ("a.workstation_id", workstation_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = _AUDIT_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.started_at DESC LIMIT ?"
+    return dbm.query(db, sql, (*params, limit))
+
+
+def checklist_of(db, audit: dict) -> Checklist:
+    """The exact checklist version an audit runs."""
+    return checklist_store.load_version(db, audit["checklist_version_id"])
+
+
+def answers_of(db, audit_id: str) -> dict[str, dict]:
+    """Answer rows of an audit by question id, with the stored value decoded."""
+    rows = dbm.query(db, "SELECT * FROM answers WHERE audit_id = ?", (audit_id,))
+    for row in rows:
+        row["value"] = json.loads(row["value"]) if row["value"] is not None else None
+    return {row["question_id"]: row for row in rows}
+
+
+def values(answers: dict[str, dict]) -> dict:
+    """question id → value, for the checklist rules."""
+    return {qid: row["value"] for qid, row in answers.items() if row["value"] is not None}
+
+
+def photo_counts(db, audit_id: str) -> dict[str, int]:
+    """Photos attached per question (evidence arrives with the photo issue; none until then)."""
+    if not db["evidence"].exists():
+        return {}
+    rows = dbm.query(db, "SELECT question_id, COUNT(*) AS n FROM evidence WHERE audit_id = ? AND question_id"
+                         " IS NOT NULL GROUP BY question_id", (audit_id,))
+    return {r["question_id"]: r["n"] for r in rows}
+
+
+def _ensure_open(audit: dict) -> None:
+    if audit["status"] != "in_progress":
+        raise AuditError(f"Audit {audit['number']} has been submitted and is read-only.", 409)
+
+
+def save_answer(db, audit: dict, question_id: str, raw, note: str | None, by: str) -> Saved:
+    """Validate and store one answer (and its note) in one transaction; refresh the audit's progress."""
+    checklist = checklist_of(db, audit)
+    try:
+        question = checklist.question(question_id)
+    except KeyError:
+        raise AuditError("This audit's checklist has no such question.", 404) from None
+    with dbm.transaction(db):
+        fresh = dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],))
+        _ensure_open(fresh)
+        answers = answers_of(db, audit["id"])
+        before = values(answers)
+        visible_before = rules.visible_questions(checklist, before)
+        if question_id not in visible_before:
+            raise AuditError("This question is hidden by an earlier answer; change that answer first.", 409)
+        try:
+            value = None if raw is None else rules.normalize_answer(question, raw)
+        except rules.AnswerError as exc:
+            raise AuditError(exc.message, 422) from None
+        now = ids.now_iso()
+        existing = answers.get(question_id)
+        note = (existing or {}).get("note", "") if note is None else note.strip()[:4000]
+        stored = json.dumps(value, ensure_ascii=False) if value is not None else None
+        if existing:
+            dbm.execute(db, "UPDATE answers SET value = ?, note = ?, answered_by = ?, answered_at = ?, updated_at = ?"
+                            " WHERE id = ?", (stored, note, by, now, now, existing["id"]))
+            row = {**existing, "value": value, "note": note, "answered_at": now}
+        else:
+            row = {"id": ids.new_id(), "audit_id": audit["id"], "question_id": question_id, "value": stored,
+                   "note": note, "answered_by": by, "answered_at": now, "created_at": now, "updated_at": now,
+                   "origin": settings.device_id(db)}
+            db["answers"].insert(row)
+            row = {**row, "value": value}
+        after = dict(before)
+        if value is None:
+            after.pop(question_id, None)
+        else:
+            after[question_id] = value
+        score = rules.score(checklist, after, photo_counts(db, audit["id"]))
+        dbm.execute(db, "UPDATE audits SET score_percent = ?, answered_count = ?, visible_count = ?,"
+                        " current_section = ?, updated_at = ? WHERE id = ?",
+                    (score.percent, score.answered, score.visible, checklist.section_of(question_id).id, now,
+                     audit["id"]))
+    proposed = rules.proposed_finding(question, value) if value is not None else None
+    return Saved(row, visible_before, rules.visible_questions(checklist, after), score, proposed)
+
+
+def progress(db, audit: dict, checklist: Checklist | None = None) -> tuple[dict, rules.Score, set]:
+    """(answers, score, visible question ids) of an audit as it stands."""
+    checklist = checklist or checklist_of(db, audit)
+    answers = answers_of(db, audit["id"])
+    vals = values(answers)
+    counts = photo_counts(db, audit["id"])
+    return answers, rules.score(checklist, vals, counts), rules.visible_questions(checklist, vals)
+
+
+# -- findings -------------------------------------------------------------------------------------------------
+
+def list_findings(db, audit_id: str) -> list[dict]:
+    """An audit's findings by number."""
+    return dbm.query(db, "SELECT * FROM findings WHERE audit_id = ? ORDER BY number", (audit_id,))
+
+
+def get_finding(db, finding_id: str) -> dict | None:
+    """One finding."""
+    return dbm.query_one(db, "SELECT * FROM findings WHERE id = ?", (finding_id,))
+
+
+def _finding_fields(checklist: Checklist, fields: dict) -> dict:
+    severity = (fields.get("severity") or "").strip()
+    if severity not in SEVERITIES:
+        raise AuditError("Choose a severity: major or minor nonconformity, observation, or opportunity for "
+                         "improvement.", 422)
+    description = (fields.get("description") or "").strip()
+    if not description:
+        raise AuditError("Describe the finding: what did you see?", 422)
+    question_id = (fields.get("question_id") or "").strip() or None
+    if question_id is not None:
+        try:
+            checklist.question(question_id)
+        except KeyError:
+            raise AuditError("This audit's checklist has no such question.", 404) from None
+    return {"severity": severity, "description": description[:4000], "question_id": question_id,
+            "clause": (fields.get("clause") or "").strip()[:50],
+            "requirement": (fields.get("requirement") or "").strip()[:4000],
+            "evidence": (fields.get("evidence") or "").strip()[:4000]}
+
+
+def add_finding(db, audit: dict, fields: dict, by: str) -> dict:
+    """Raise a finding (from a question or free-standing) while the audit is open."""
+    clean = _finding_fields(checklist_of(db, audit), fields)
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
+        number = (dbm.scalar(db, "SELECT MAX(number) FROM findings WHERE audit_id = ?", (audit["id"],)) or 0) + 1
+        row = {"id": ids.new_id(), "audit_id": audit["id"], "number": number, **clean, "created_by": by,
+               "created_at": now, "updated_at": now, "origin": settings.device_id(db)}
+        db["findings"].insert(row)
+    return row
+
+
+def update_finding(db, audit: dict, finding_id: str, fields: dict) -> dict:
+    """Edit a finding until the audit is submitted."""
+    clean = _finding_fields(checklist_of(db, audit), fields)
+    with dbm.transaction(db):
+        _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
+        finding = get_finding(db, finding_id)
+        if finding is None or finding["audit_id"] != audit["id"]:
+            raise AuditError("No such finding in this audit.", 404)
+        dbm.execute(db, "UPDATE findings SET severity = ?, description = ?, question_id = ?, clause = ?,"
+                        " requirement = ?, evidence = ?, updated_at = ? WHERE id = ?",
+                    (clean["severity"], clean["description"], clean["question_id"], clean["clause"],
+                     clean["requirement"], clean["evidence"], ids.now_iso(), finding_id))
+    return get_finding(db, finding_id)
+
+
+def delete_finding(db, audit: dict, finding_id: str) -> None:
+    """Withdraw a finding while the audit is open."""
+    with dbm.transaction(db):
+        _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
+        if dbm.execute(db, "DELETE FROM findings WHERE id = ? AND audit_id = ?", (finding_id, audit["id"])) == 0:
+            raise AuditError("No such finding in this audit.", 404)

@@ -1,0 +1,75 @@
+"""Checklist pages: the published checklists, their versions, and YAML import for quality managers."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import settings
+from ..appdb import get_db
+from . import loader, store
+from .model import SEVERITY_LABELS
+
+bp = Blueprint("checklists", __name__, url_prefix="/checklists")
+
+MAX_IMPORT_BYTES = 1_000_000
+
+
+def _ensure_reader() -> None:
+    if not (current_user.can_anywhere("run_audits") or current_user.can_anywhere("view_audits")):
+        abort(403, description="Your role does not include audits or checklists.")
+
+
+@bp.get("/")
+def index():
+    """Published checklists with their latest version."""
+    _ensure_reader()
+    db = get_db()
+    return render_template("checklists/index.html", checklists=store.list_checklists(db, active_only=False),
+                           can_import=current_user.can_anywhere("manage_checklists") and not settings.hub_paired(db),
+                           problems=[], paired=settings.hub_paired(db))
+
+
+@bp.get("/<checklist_id>")
+def show(checklist_id):
+    """One checklist: its versions and the questions of the chosen (default latest) version."""
+    _ensure_reader()
+    db = get_db()
+    head = store.get_checklist(db, checklist_id)
+    if head is None:
+        abort(404)
+    versions = store.list_versions(db, checklist_id)
+    chosen = next((v for v in versions if str(v["version"]) == request.args.get("version")), versions[0])
+    return render_template("checklists/show.html", head=head, versions=versions, chosen=chosen,
+                           checklist=store.load_version(db, chosen["id"]), severity_labels=SEVERITY_LABELS)
+
+
+@bp.post("/import")
+def import_file():
+    """Validate an uploaded YAML checklist and publish it as a new, immutable version."""
+    db = get_db()
+    if not current_user.can_anywhere("manage_checklists"):
+        abort(403)
+    upload = request.files.get("file")
+    problems: list[str] = []
+    if upload is None or not upload.filename:
+        problems = ["Choose a checklist file (.yaml) to import."]
+    else:
+        data = upload.stream.read(MAX_IMPORT_BYTES + 1)
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "upload.yaml"
+        if len(data) > MAX_IMPORT_BYTES:
+            problems = [f"{name}: the file is larger than 1 MB; a checklist is a few hundred kB at most."]
+        else:
+            try:
+                checklist = loader.parse_checklist(data.decode("utf-8"), name)
+                row, created = store.publish(db, checklist, by=current_user.id, source=name)
+            except UnicodeDecodeError:
+                problems = [f"{name}: not a UTF-8 text file; save the checklist as UTF-8 YAML."]
+            except loader.ChecklistError as exc:
+                problems = [str(p) for p in exc.problems]
+            except store.PublishError as exc:
+                problems = [f"{name}: {exc}"]
+            else:
+                flash(f"Published {checklist.title} version {checklist.version}." if created
+                      else f"{checklist.title} version {checklist.version} was already published; nothing changed.",
+                      "success")
+                return redirect(url_for("checklists.show", checklist_id=row["checklist_id"]), 303)
+    return render_template("checklists/index.html", checklists=store.list_checklists(db, active_only=False),
+                           can_import=True, problems=problems, paired=settings.hub_paired(db)), 422

@@ -1,0 +1,143 @@
+"""Submission, database-enforced immutability, and `fieldaudit verify` against the hash-chained trail."""
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from fieldaudit import config
+from fieldaudit import db as dbm
+from fieldaudit.audits import data, record
+from fieldaudit.cli import main
+from tests.audits.conftest import FULL_ANSWERS
+
+
+@pytest.fixture
+def submitted(db, plant, audit):
+    """A complete, signed audit with a finding."""
+    for qid, value in FULL_ANSWERS.items():
+        data.save_answer(db, audit, qid, value, None, plant["auditor"]["id"])
+    data.save_answer(db, audit, "notes", "Guard rail repainted in sunflower yellow", "", plant["auditor"]["id"])
+    data.add_finding(db, audit, {"severity": "minor", "description": "Label faded", "clause": "7.5"},
+                     plant["auditor"]["id"])
+    audit, created = record.submit(db, audit["id"], plant["auditor"])
+    assert created
+    return audit
+
+
+def test_score_is_weighted_and_excludes_na(db, plant, audit):
+    by = plant["auditor"]["id"]
+    data.save_answer(db, audit, "guard", "no", None, by)     # weight 2, scores 0
+    data.save_answer(db, audit, "label", "pass", None, by)   # weight 1, scores 1
+    score = data.save_answer(db, audit, "torque", "11", None, by).score  # in limits: 1
+    assert score.percent == pytest.approx(100 * 2 / 4)
+    assert [s.percent for s in score.sections] == [pytest.approx(50.0), None]
+
+
+def test_na_is_excluded_from_the_denominator(db, plant, audit):
+    by = plant["auditor"]["id"]
+    data.save_answer(db, audit, "label", "pass", None, by)
+    score = data.save_answer(db, audit, "guard", "na", None, by).score
+    assert score.percent == 100.0
+    assert dbm.scalar(db, "SELECT score_percent FROM audits") == 100.0
+
+
+def test_submit_refuses_until_complete(db, plant, audit):
+    data.save_answer(db, audit, "guard", "yes", None, plant["auditor"]["id"])
+    with pytest.raises(data.MissingItems) as caught:
+        record.submit(db, audit["id"], plant["auditor"])
+    assert {qid for qid, _ in caught.value.missing} == {"torque", "label", "tidy", "shift"}
+
+
+def test_only_the_auditor_signs(db, plant, audit):
+    with pytest.raises(data.AuditError) as caught:
+        record.submit(db, audit["id"], plant["qm"])
+    assert caught.value.status == 403
+
+
+def test_repeat_submit_is_a_no_op(db, plant, submitted):
+    again, created = record.submit(db, submitted["id"], plant["auditor"])
+    assert not created and again["record_hash"] == submitted["record_hash"]
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM signatures") == 1
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE answers SET value = '\"no\"' WHERE question_id = 'guard'",
+    "DELETE FROM answers WHERE question_id = 'guard'",
+    "INSERT INTO answers (id, audit_id, question_id, value, answered_by, answered_at, created_at, updated_at, origin)"
+    " SELECT 'X', id, 'ppe', '[]', auditor_id, 'x', 'x', 'x', 'x' FROM audits",
+    "UPDATE findings SET severity = 'observation'",
+    "DELETE FROM findings",
+    "UPDATE audits SET scope = 'changed'",
+    "DELETE FROM audits",
+    "UPDATE signatures SET meaning = 'reviewed'",
+    "DELETE FROM signatures",
+    "UPDATE audit_trail SET actor_id = NULL",
+    "DELETE FROM audit_trail",
+])
+def test_raw_sql_cannot_change_a_submitted_audit(db, submitted, sql):
+    with pytest.raises(sqlite3.IntegrityError, match="read-only|immutable|append-only"):
+        db.conn.execute(sql)
+
+
+def test_save_answer_on_submitted_audit_is_refused(db, plant, submitted):
+    with pytest.raises(data.AuditError) as caught:
+        data.save_answer(db, submitted, "guard", "no", None, plant["auditor"]["id"])
+    assert caught.value.status == 409
+
+
+def test_verify_passes_on_an_intact_database(db, submitted):
+    assert record.verify(db) == []
+
+
+def _flip_in_file(path, old: bytes, new: bytes) -> None:
+    raw = path.read_bytes()
+    assert raw.count(old) == 1, "the test string must appear once in the database file"
+    path.write_bytes(raw.replace(old, new))
+
+
+def test_verify_names_an_answer_changed_in_the_database_file(app, db, submitted, tmp_path, monkeypatch):
+    path = config.database_path(app.config)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    _flip_in_file(path, b"sunflower yellow", b"sunflower yelloW")
+    monkeypatch.setenv("FIELDAUDIT_DATA_DIR", str(app.config["DATA_DIR"]))
+    result = CliRunner().invoke(main, ["verify"])
+    assert result.exit_code == 2
+    assert f"audit {submitted['number']}" in result.output
+    assert "answer notes no longer matches the signed record" in result.output
+
+
+def test_verify_names_a_tampered_trail_entry(app, db, submitted, monkeypatch):
+    path = config.database_path(app.config)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    _flip_in_file(path, b"performed this audit\",\"printed_name", b"reviewed  this audit\",\"printed_name")
+    monkeypatch.setenv("FIELDAUDIT_DATA_DIR", str(app.config["DATA_DIR"]))
+    result = CliRunner().invoke(main, ["verify"])
+    assert result.exit_code == 2
+    assert "content no longer matches its hash" in result.output
+
+
+def test_verify_cli_ok(app, submitted, monkeypatch):
+    monkeypatch.setenv("FIELDAUDIT_DATA_DIR", str(app.config["DATA_DIR"]))
+    result = CliRunner().invoke(main, ["verify"])
+    assert result.exit_code == 0 and "1 submitted audits verified" in result.output
+
+
+def test_audit_keeps_its_checklist_version(db, plant, audit):
+    from fieldaudit.checklists import parse_checklist, store
+    from tests.audits.conftest import CHECKLIST
+    store.publish(db, parse_checklist(CHECKLIST.replace("version: 1", "version: 2").replace(
+        "Machine guard in place", "Guard fitted and interlocked"), "v2.yaml"), by=None)
+    assert data.checklist_of(db, data.get_audit(db, audit["id"])).question("guard").text == "Machine guard in place"
+
+
+def test_published_version_cannot_change(db, checklist_version):
+    from fieldaudit.checklists import parse_checklist, store
+    from tests.audits.conftest import CHECKLIST
+    with pytest.raises(store.PublishError, match="raise `version` to 2"):
+        store.publish(db, parse_checklist(CHECKLIST.replace("Test walk", "Other"), "x.yaml"), by=None)
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        db.conn.execute("UPDATE checklist_versions SET title = 'x'")
+    row, created = store.publish(db, parse_checklist(CHECKLIST, "again.yaml"), by=None)
+    assert not created and row["id"] == checklist_version["id"]
