@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .audits.views import bp as audits_bp
     from .auth.admin import bp as users_bp
     from .checklists.views import bp as checklists_bp
+    from .evidence.views import bp as evidence_bp
     from .home import bp as home_bp, health
     from .stations.views import bp as stations_bp
 
@@ -40,4 +41,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(checklists_bp)
+    app.register_blueprint(evidence_bp)
     return app

@@ -12,6 +12,13 @@ def get_db():
     return g.db
 
 
+def get_blob_store():
+    """The content-addressed blob folder of this installation."""
+    from .evidence.blobstore import BlobStore
+
+    return BlobStore(config.blob_dir(current_app.config))
+
+
 def close_db(exc=None) -> None:
     """Close the request's connection."""
     db = g.pop("db", None)

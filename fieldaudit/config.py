@@ -24,6 +24,11 @@ DEFAULTS = {
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto), 0 for none.
     "PROXY_COUNT": 0,
     "BASE_URL": None,
+    # Evidence photos: stored long side, thumbnail side, pixel budget checked before decoding, bytes per photo.
+    "PHOTO_MAX_SIDE": 2000,
+    "PHOTO_THUMB_SIDE": 320,
+    "PHOTO_MAX_PIXELS": 50_000_000,
+    "PHOTO_MAX_BYTES": 25 * 1024 * 1024,
 }
 
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from . import settings
 from .appdb import get_db
+from .audits import data as audits
 from .auth.roles import ROLE_LABELS
 from .stations import data as stations
 
@@ -18,8 +19,10 @@ def index():
     for site in sites:
         site["roles"] = sorted(current_user.roles_at(site["id"]), key=list(ROLE_LABELS).index)
         site["workstation_count"] = len(stations.list_workstations(db, site["id"]))
+    in_progress = audits.list_audits(db, auditor_id=current_user.id, status="in_progress", limit=20)
     return render_template("home/index.html", sites=sites, role_labels=ROLE_LABELS,
-                           paired=settings.hub_paired(db))
+                           paired=settings.hub_paired(db), in_progress=in_progress,
+                           can_audit=current_user.can_anywhere("run_audits"))
 
 
 def health():

@@ -123,9 +123,7 @@ def values(answers: dict[str, dict]) -> dict:
 
 
 def photo_counts(db, audit_id: str) -> dict[str, int]:
-    """Photos attached per question (evidence arrives with the photo issue; none until then)."""
-    if not db["evidence"].exists():
-        return {}
+    """Photos attached per question."""
     rows = dbm.query(db, "SELECT question_id, COUNT(*) AS n FROM evidence WHERE audit_id = ? AND question_id"
                          " IS NOT NULL GROUP BY question_id", (audit_id,))
     return {r["question_id"]: r["n"] for r in rows}

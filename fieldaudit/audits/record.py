@@ -23,10 +23,9 @@ def record_items(db, audit_id: str) -> dict[str, str]:
                                               "answered_by": row["answered_by"]})
     for row in dbm.query(db, "SELECT * FROM findings WHERE audit_id = ?", (audit_id,)):
         items[f"finding:{row['number']}"] = trail.digest({k: row[k] for k in _FINDING_FIELDS})
-    if db["evidence"].exists():
-        for row in dbm.query(db, "SELECT id, sha256, question_id, finding_id FROM evidence WHERE audit_id = ?",
-                             (audit_id,)):
-            items[f"evidence:{row['id']}"] = trail.digest(row)
+    for row in dbm.query(db, "SELECT id, sha256, question_id, finding_id, caption, derived_from, uploaded_by"
+                             " FROM evidence WHERE audit_id = ?", (audit_id,)):
+        items[f"evidence:{row['id']}"] = trail.digest(row)
     return items
 
 

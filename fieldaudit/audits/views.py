@@ -3,11 +3,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from .. import htmx
-from ..appdb import get_db
+from ..appdb import get_blob_store, get_db
 from ..auth import users
 from ..auth.access import ensure, ensure_found
 from ..checklists import SEVERITY_LABELS, rules
 from ..checklists import store as checklist_store
+from ..evidence import data as evidence
 from ..stations import data as stations
 from . import data, record
 
@@ -98,7 +99,8 @@ def run(audit_id):
     return redirect(url_for("audits.section", audit_id=audit_id, section_id=audit["current_section"]))
 
 
-def _section_context(db, audit: dict, section_id: str, **extra) -> dict:
+def section_context(db, audit: dict, section_id: str, **extra) -> dict:
+    """What the section page and its question fragments need."""
     checklist = data.checklist_of(db, audit)
     section = next((s for s in checklist.sections if s.id == section_id), None)
     if section is None:
@@ -110,14 +112,23 @@ def _section_context(db, audit: dict, section_id: str, **extra) -> dict:
             "prev_section": checklist.sections[index - 1] if index else None,
             "next_section": checklist.sections[index + 1] if index + 1 < len(checklist.sections) else None,
             "findings": data.list_findings(db, audit["id"]), "errors": {}, "severity_labels": SEVERITY_LABELS,
-            "editable": True, **extra}
+            "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0], "editable": True,
+            "saved_question": None, "proposed": None, **extra}
+
+
+def finding_context(db, audit: dict, finding_id: str) -> dict:
+    """What one finding's fragment needs (it re-renders after a photo is added or removed)."""
+    finding = data.get_finding(db, finding_id)
+    return {"audit": audit, "f": finding, "severity_labels": SEVERITY_LABELS,
+            "finding_photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[1],
+            "editable": audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id}
 
 
 @bp.get("/<audit_id>/sections/<section_id>")
 def section(audit_id, section_id):
     """One section of an open audit: its questions, big tap targets, autosave."""
     audit = _own_open_audit(audit_id)
-    return render_template("audits/section.html", **_section_context(get_db(), audit, section_id))
+    return render_template("audits/section.html", **section_context(get_db(), audit, section_id))
 
 
 @bp.post("/<audit_id>/answers/<question_id>")
@@ -139,7 +150,7 @@ def answer(audit_id, question_id):
         if exc.status != 422:
             _fail(exc)
         section_id = checklist.section_of(question_id).id
-        ctx = _section_context(db, audit, section_id, errors={question_id: exc.message})
+        ctx = section_context(db, audit, section_id, errors={question_id: exc.message})
         if htmx.is_htmx():
             return render_template("audits/_question.html", q=question, **ctx), 422
         return render_template("audits/section.html", **ctx), 422
@@ -147,7 +158,7 @@ def answer(audit_id, question_id):
     if not htmx.is_htmx():
         return redirect(url_for("audits.section", audit_id=audit_id, section_id=section_obj.id,
                                 _anchor=f"q-{question_id}"), 303)
-    ctx = _section_context(db, audit, section_obj.id, saved_question=question_id, proposed=saved.proposed)
+    ctx = section_context(db, audit, section_obj.id, saved_question=question_id, proposed=saved.proposed)
     changed = [q for q in section_obj.questions
                if (q.id in saved.visible_before) != (q.id in saved.visible_after)]
     response = htmx.render("audits/section.html", "audits/_answer_saved.html", q=question, changed=changed, **ctx)
@@ -202,6 +213,7 @@ def findings(audit_id):
     db = get_db()
     return render_template("audits/findings.html", audit=audit, findings=data.list_findings(db, audit_id),
                            checklist=data.checklist_of(db, audit), severity_labels=SEVERITY_LABELS,
+                           finding_photos=evidence.by_target(evidence.list_for_audit(db, audit_id))[1],
                            editable=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
 
 
@@ -232,6 +244,7 @@ def delete_finding(audit_id, finding_id):
     """Withdraw a finding."""
     audit = _own_open_audit(audit_id)
     try:
+        evidence.delete_for_finding(get_db(), get_blob_store(), audit_id, finding_id)
         data.delete_finding(get_db(), audit, finding_id)
     except data.AuditError as exc:
         _fail(exc)
@@ -284,8 +297,10 @@ def show(audit_id):
     audit = _audit(audit_id)
     checklist = data.checklist_of(db, audit)
     answers, score, visible = data.progress(db, audit, checklist)
+    photos, finding_photos = evidence.by_target(evidence.list_for_audit(db, audit_id))
     return render_template("audits/show.html", audit=audit, checklist=checklist, answers=answers, score=score,
-                           visible=visible, findings=data.list_findings(db, audit_id),
+                           visible=visible, findings=data.list_findings(db, audit_id), photos=photos,
+                           finding_photos=finding_photos,
                            signatures=record.signatures_of(db, audit_id), severity_labels=SEVERITY_LABELS,
                            photo_counts=data.photo_counts(db, audit_id),
                            can_continue=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)

@@ -136,9 +136,15 @@ def create_workstation(site_id):
 @bp.get("/workstations/<workstation_id>")
 def workstation(workstation_id):
     """One workstation."""
-    ws = ensure_found(data.get_workstation(get_db(), workstation_id), "view_site")
-    return render_template("stations/workstation.html", ws=ws,
-                           can_manage=current_user.can("manage_site", ws["site_id"]))
+    from ..audits import data as audits
+
+    db = get_db()
+    ws = ensure_found(data.get_workstation(db, workstation_id), "view_site")
+    recent = audits.list_audits(db, site_ids=[ws["site_id"]], workstation_id=ws["id"], limit=10) \
+        if current_user.can("view_audits", ws["site_id"]) else []
+    return render_template("stations/workstation.html", ws=ws, recent=recent,
+                           can_manage=current_user.can("manage_site", ws["site_id"]),
+                           can_audit=current_user.can("run_audits", ws["site_id"]))
 
 
 @bp.route("/workstations/<workstation_id>/edit", methods=["GET", "POST"])

@@ -12,6 +12,39 @@
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
+  // A question whose autosave failed says so in its save state and offers a Retry button; tapping either sends
+  // the form again. A successful save swaps in a fresh question, which removes both.
+  var NOT_SAVED = "Not saved \u2014 tap to retry";
+
+  function questionForm(elt) {
+    return elt && elt.closest ? elt.closest("form.question") : null;
+  }
+
+  function offerRetry(elt) {
+    var form = questionForm(elt);
+    var state = form ? form.querySelector(".save-state") : null;
+    if (!state) { return; }
+    state.textContent = NOT_SAVED;
+    state.classList.add("retryable");
+    if (!form.querySelector("button.retry")) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn retry";
+      button.textContent = "Retry";
+      state.insertAdjacentElement("afterend", button);
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var hit = event.target && event.target.closest ? event.target.closest("button.retry, .save-state.retryable") : null;
+    var form = questionForm(hit);
+    if (!form || !window.htmx) { return; }
+    event.preventDefault();
+    var state = form.querySelector(".save-state");
+    if (state) { state.textContent = "Saving\u2026"; }
+    window.htmx.trigger(form, "change");
+  });
+
   // A signed-out session answers 401 with HX-Redirect; htmx follows it. Anything else that failed is shown,
   // so nobody believes an answer was saved when it was not.
   document.addEventListener("htmx:responseError", function (event) {
@@ -19,6 +52,7 @@
     if (xhr && xhr.getResponseHeader("HX-Redirect")) { return; }
     var target = event.detail.elt;
     if (target) { target.classList.add("save-failed"); }
+    offerRetry(target);
     var bar = document.getElementById("net-status");
     if (bar) {
       bar.textContent = "The server refused that (" + (xhr ? xhr.status : "?") + "). Reload the page and try again.";
@@ -29,11 +63,20 @@
   document.addEventListener("htmx:sendError", function (event) {
     var target = event.detail.elt;
     if (target) { target.classList.add("save-failed"); }
+    offerRetry(target);
     var bar = document.getElementById("net-status");
     if (bar) {
       bar.textContent = "No connection to the site server. Your last change was not saved yet.";
       bar.hidden = false;
     }
+  });
+
+  // Upload progress for photo forms on a slow plant Wi-Fi.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest ? event.target.closest(".photo-form") : null;
+    if (!form || !event.detail.lengthComputable) { return; }
+    var bar = form.querySelector(".upload-progress");
+    if (bar) { bar.value = Math.round(100 * event.detail.loaded / event.detail.total); }
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {

@@ -15,7 +15,8 @@ import pytest
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFile, ImageOps, ImageStat, JpegImagePlugin
 
 from fieldaudit.evidence import pipeline
-from fieldaudit.evidence.pipeline import PhotoError, annotate, ingest
+from fieldaudit.evidence.annotate import annotate
+from fieldaudit.evidence.pipeline import PhotoError, ingest
 
 # The corpus lives beside the checkout (../shared/corpus from the repo root) and is never copied into it.
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "images"
