@@ -99,6 +99,14 @@ def demo():
     already = demo_data.is_seeded(db)
     created = demo_data.seed(db, hash_method=app.config["PASSWORD_HASH_METHOD"],
                              progress=lambda m: click.echo(f"  + {m}"))
+    from . import demo_history
+    from .evidence.blobstore import BlobStore
+
+    history = demo_history.seed_history(db, BlobStore(config.blob_dir(app.config)),
+                                        progress=lambda m: click.echo(f"  + {m}"))
+    if history["audits"]:
+        click.echo(f"History: {history['audits']} audits ({history['submitted']} signed), "
+                   f"{history['findings']} findings, {history['photos']} photos.")
     creds = data_dir / "demo-credentials.txt"
     if created:
         # Demo passwords are random; they are kept beside the demo data so a newcomer can find them again.
