@@ -71,6 +71,7 @@ def _site_context(site: dict, **extra) -> dict:
         "areas": data.list_areas(db, site["id"]),
         "workstations": data.list_workstations(db, site["id"]),
         "can_manage": current_user.can("manage_site", site["id"]) and not settings.hub_paired(db),
+        "can_audit": current_user.can("run_audits", site["id"]),
         "paired": settings.hub_paired(db),
         "area_error": None, "ws_error": None, "form": {},
         **extra,
