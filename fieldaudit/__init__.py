@@ -12,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import appdb, assets, auth, config, errors, paths, security, timefmt
     from .audits.views import bp as audits_bp
     from .auth.admin import bp as users_bp
+    from .capa.views import bp as capa_bp
     from .checklists.views import bp as checklists_bp
     from .evidence.views import bp as evidence_bp
     from .home import bp as home_bp, health
@@ -41,5 +42,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(checklists_bp)
+    app.register_blueprint(capa_bp)
     app.register_blueprint(evidence_bp)
     return app

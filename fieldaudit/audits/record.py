@@ -3,6 +3,7 @@ import json
 
 from .. import db as dbm
 from .. import ids, settings, trail
+from ..capa import triage
 from ..checklists import rules
 from .data import AuditError, MissingItems, answers_of, checklist_of, get_audit, photo_counts, values
 
@@ -58,6 +59,8 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED) ->
                      payload={"number": audit["number"], "record_hash": record_hash, "items": items,
                               "signature": {k: signature[k] for k in ("id", "printed_name", "meaning",
                                                                       "signed_at")}})
+        # In the same transaction: a submitted audit's nonconformities are on the CAPA triage list, or nothing is.
+        triage.enqueue_findings(db, audit_id, signer["id"])
     return get_audit(db, audit_id), True
 
 

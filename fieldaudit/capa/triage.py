@@ -1,0 +1,104 @@
+"""The CAPA triage list: nonconformities of submitted audits waiting for the quality manager's decision."""
+from .. import db as dbm
+from .. import ids, settings
+from .data import CapaError, _event, create_capa
+
+NEEDS_TRIAGE = ("major", "minor")
+
+
+def enqueue_findings(db, audit_id: str, by: str) -> int:
+    """Put a submitted audit's nonconformities on the triage list (once); open CAPAs for majors if the site says so."""
+    audit = dbm.query_one(db, "SELECT a.*, s.capa_auto_major, s.code AS site_code, s.timezone FROM audits a"
+                              " JOIN sites s ON s.id = a.site_id WHERE a.id = ?", (audit_id,))
+    now = ids.now_iso()
+    added = 0
+    with dbm.transaction(db):
+        for finding in dbm.query(db, "SELECT * FROM findings WHERE audit_id = ? AND severity IN ('major', 'minor')"
+                                     " ORDER BY number", (audit_id,)):
+            # ON CONFLICT: a retried or repeated submission never queues a finding twice.
+            added += dbm.execute(
+                db, "INSERT INTO finding_triage (finding_id, site_id, decision, created_at, updated_at, origin)"
+                    " VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT (finding_id) DO NOTHING",
+                (finding["id"], audit["site_id"], now, now, settings.device_id(db)))
+            if finding["severity"] == "major" and audit["capa_auto_major"]:
+                pending = dbm.scalar(db, "SELECT decision FROM finding_triage WHERE finding_id = ?", (finding["id"],))
+                if pending == "pending":
+                    site = {"id": audit["site_id"], "code": audit["site_code"], "timezone": audit["timezone"]}
+                    create_capa(db, site=site, title=_title(finding), by=by, source="audit", severity="major",
+                                description=finding["description"], source_ref=audit["number"],
+                                owner_id=_site_quality_manager(db, audit["site_id"]), finding_ids=[finding["id"]])
+    return added
+
+
+def _title(finding: dict) -> str:
+    text = finding["description"].strip().splitlines()[0] if finding["description"].strip() else "Nonconformity"
+    return (text[:117] + "…") if len(text) > 120 else text
+
+
+def _site_quality_manager(db, site_id: str) -> str | None:
+    """The site's quality manager (the first by name), who owns CAPAs opened automatically."""
+    return dbm.scalar(db, "SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.site_id = ?"
+                          " AND m.role = 'quality_manager' AND u.active = 1 ORDER BY u.display_name", (site_id,))
+
+
+def pending(db, site_ids) -> list[dict]:
+    """Findings waiting for a decision, oldest first, with their audit and place."""
+    if site_ids is not None and not site_ids:
+        return []
+    where = "" if site_ids is None else f" AND t.site_id IN ({', '.join('?' for _ in site_ids)})"
+    return dbm.query(
+        db, "SELECT f.*, t.site_id, t.created_at AS queued_at, a.number AS audit_number, a.submitted_at,"
+            " s.code AS site_code, s.timezone, w.name AS workstation_name"
+            " FROM finding_triage t JOIN findings f ON f.id = t.finding_id JOIN audits a ON a.id = f.audit_id"
+            " JOIN sites s ON s.id = t.site_id LEFT JOIN workstations w ON w.id = a.workstation_id"
+            " WHERE t.decision = 'pending'" + where + " ORDER BY t.created_at, f.number", tuple(site_ids or ()))
+
+
+def linked_findings(db, capa_id: str) -> list[dict]:
+    """The findings a CAPA answers, with their audit."""
+    return dbm.query(db, "SELECT f.*, a.number AS audit_number, a.id AS audit_id FROM finding_triage t"
+                         " JOIN findings f ON f.id = t.finding_id JOIN audits a ON a.id = f.audit_id"
+                         " WHERE t.capa_id = ? ORDER BY a.number, f.number", (capa_id,))
+
+
+def finding_for_capa(db, finding_id: str) -> dict | None:
+    """A finding with what a CAPA needs to know of it (site, audit state, current decision)."""
+    return dbm.query_one(db, "SELECT f.*, a.site_id, a.status AS audit_status, a.number AS audit_number,"
+                             " t.decision, t.capa_id FROM findings f JOIN audits a ON a.id = f.audit_id"
+                             " LEFT JOIN finding_triage t ON t.finding_id = f.id WHERE f.id = ?", (finding_id,))
+
+
+def link(db, capa: dict, finding_ids: list[str], by: str) -> None:
+    """Link findings of the CAPA's site to it (one root cause, one CAPA); each finding answers to one CAPA only."""
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        for finding_id in finding_ids:
+            finding = finding_for_capa(db, finding_id)
+            if finding is None or finding["site_id"] != capa["site_id"]:
+                raise CapaError("That finding is not one of this site's.", 404)
+            if finding["audit_status"] != "submitted":
+                raise CapaError("Only findings of submitted audits can be linked to a CAPA.", 409)
+            if finding["capa_id"] and finding["capa_id"] != capa["id"]:
+                raise CapaError(f"Finding {finding['audit_number']}/{finding['number']} already has a CAPA.", 409)
+            if finding["capa_id"] == capa["id"]:
+                continue
+            dbm.execute(
+                db, "INSERT INTO finding_triage (finding_id, site_id, decision, capa_id, decided_by, decided_at,"
+                    " created_at, updated_at, origin) VALUES (?, ?, 'capa', ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (finding_id) DO UPDATE SET decision = 'capa', capa_id = excluded.capa_id,"
+                    " decided_by = excluded.decided_by, decided_at = excluded.decided_at,"
+                    " updated_at = excluded.updated_at",
+                (finding_id, capa["site_id"], capa["id"], by, now, now, now, settings.device_id(db)))
+            _event(db, capa["id"], by, "link", "finding", None, f"{finding['audit_number']} finding "
+                                                               f"{finding['number']}", note=finding["description"])
+
+
+def dismiss(db, finding_id: str, reason: str, by: str) -> None:
+    """Record that a nonconformity needs no CAPA, and why."""
+    if not reason.strip():
+        raise CapaError("Say why no CAPA is needed (e.g. corrected on the spot and verified).", 422)
+    with dbm.transaction(db):
+        if dbm.execute(db, "UPDATE finding_triage SET decision = 'no_capa', reason = ?, decided_by = ?,"
+                           " decided_at = ?, updated_at = ? WHERE finding_id = ? AND decision = 'pending'",
+                       (reason.strip()[:2000], by, ids.now_iso(), ids.now_iso(), finding_id)) == 0:
+            raise CapaError("That finding is no longer waiting for a decision.", 409)

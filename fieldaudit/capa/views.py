@@ -1,0 +1,271 @@
+"""CAPA pages: triage of findings, the list with filters and CSV, one CAPA's workflow and timeline, my actions."""
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import htmx, ids
+from ..appdb import get_db
+from ..auth import safe_next, users
+from ..auth.access import ensure, ensure_found
+from ..checklists import SEVERITY_LABELS
+from ..stations import data as stations
+from . import data, states, triage
+
+bp = Blueprint("capa", __name__, url_prefix="/capa")
+
+
+def _fail(exc):
+    abort(exc.status, description=exc.message)
+
+
+def _capa(capa_id: str) -> dict:
+    """A CAPA the user may read: quality people of its site, or someone who owns one of its actions."""
+    capa = data.get_capa(get_db(), capa_id)
+    if capa is None or not current_user.roles_at(capa["site_id"]):
+        abort(404)
+    if not (current_user.can("view_audits", capa["site_id"]) or
+            any(a["owner_id"] == current_user.id for a in data.list_actions(get_db(), capa_id))):
+        abort(403, description="You can see the CAPAs whose actions you own; ask your quality manager for others.")
+    return capa
+
+
+def _managed(capa_id: str) -> dict:
+    """A CAPA the user may change: the site's quality manager owns the record."""
+    capa = _capa(capa_id)
+    ensure("manage_capa", capa["site_id"])
+    return capa
+
+
+def _filters() -> dict:
+    args = request.args
+    return {k: args.get(k) or None for k in ("site_id", "state", "owner_id", "severity", "source")} | \
+        {"overdue": args.get("overdue") == "1"}
+
+
+def _filtered(filters: dict) -> list[dict]:
+    site_ids = current_user.site_ids_with("view_audits")
+    if filters["site_id"]:
+        ensure("view_audits", filters["site_id"])
+        site_ids = [filters["site_id"]]
+    elif site_ids == []:
+        abort(403, description="Your role does not include CAPA; see My actions for what you own.")
+    return data.list_capas(get_db(), site_ids=site_ids, state=filters["state"], owner_id=filters["owner_id"],
+                           severity=filters["severity"], source=filters["source"], overdue=filters["overdue"])
+
+
+@bp.get("/")
+def index():
+    """CAPAs of my sites with filters and counts per state."""
+    filters = _filters()
+    rows = _filtered(filters)
+    db = get_db()
+    return render_template("capa/index.html", rows=rows, filters=filters, counts=data.counts_by_state(rows),
+                           sites=stations.list_sites(db, current_user.site_ids_with("view_audits")),
+                           people=users.list_users(db, current_user.site_ids_with("view_audits")),
+                           state_labels=states.STATE_LABELS, sources=states.SOURCES,
+                           severity_labels=SEVERITY_LABELS,
+                           pending=len(triage.pending(db, current_user.site_ids_with("manage_capa"))),
+                           can_manage=current_user.can_anywhere("manage_capa"))
+
+
+@bp.get("/export.csv")
+def export():
+    """The filtered list as CSV, for a spreadsheet or the management review."""
+    rows = _filtered(_filters())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["number", "site", "title", "source", "source_ref", "severity", "state", "owner", "raised_on",
+                     "due_date", "due_status", "closed_at"])
+    for r in rows:
+        writer.writerow([r["number"], r["site_code"], r["title"], r["source"], r["source_ref"], r["severity"],
+                         r["state"], r["owner_name"] or "", r["raised_on"], r["due_date"] or "",
+                         r["due_status"] or "", r["closed_at"] or ""])
+    stamp = ids.utc_now().strftime("%Y%m%d-%H%M")
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="capa-{stamp}.csv"'})
+
+
+@bp.get("/triage")
+def triage_list():
+    """Nonconformities waiting for a decision: open a CAPA, link to one, or record that none is needed."""
+    site_ids = current_user.site_ids_with("manage_capa")
+    if site_ids == []:
+        abort(403, description="Triage is for quality managers.")
+    db = get_db()
+    return render_template("capa/triage.html", findings=triage.pending(db, site_ids),
+                           open_capas=data.list_capas(db, site_ids=site_ids, state="active"),
+                           severity_labels=SEVERITY_LABELS)
+
+
+@bp.post("/triage/<finding_id>/dismiss")
+def dismiss(finding_id):
+    """No CAPA needed, with the reason on record."""
+    finding = ensure_found(triage.finding_for_capa(get_db(), finding_id), "manage_capa")
+    try:
+        triage.dismiss(get_db(), finding["id"], request.form.get("reason", ""), current_user.id)
+    except data.CapaError as exc:
+        _fail(exc)
+    flash(f"Recorded: no CAPA needed for {finding['audit_number']} finding {finding['number']}.", "success")
+    return redirect(url_for("capa.triage_list"), 303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """Raise a CAPA: from selected findings (one root cause, one CAPA) or directly (complaint, supplier, …)."""
+    db = get_db()
+    source = request.form if request.method == "POST" else request.args
+    finding_ids = source.getlist("finding_id")
+    findings = [ensure_found(triage.finding_for_capa(db, f), "manage_capa") for f in finding_ids]
+    if len({f["site_id"] for f in findings}) > 1:
+        abort(400, description="Findings of different sites cannot share one CAPA.")
+    site_ids = current_user.site_ids_with("manage_capa")
+    if site_ids == []:
+        abort(403, description="Raising a CAPA is for quality managers.")
+    sites = stations.list_sites(db, site_ids)
+    site_id = findings[0]["site_id"] if findings else source.get("site_id") or (sites[0]["id"] if sites else None)
+    error = None
+    if request.method == "POST":
+        site = ensure_found(stations.get_site(db, site_id or ""), "manage_capa", site_key="id")
+        worst = min((f["severity"] for f in findings), key=list(SEVERITY_LABELS).index, default=None)
+        try:
+            capa = data.create_capa(db, site=site, title=source.get("title", ""), by=current_user.id,
+                                    source="audit" if findings else source.get("source", "internal"),
+                                    severity=worst or source.get("severity", "minor"),
+                                    description=source.get("description", ""),
+                                    source_ref=", ".join(sorted({f["audit_number"] for f in findings}))
+                                    or source.get("source_ref", ""),
+                                    owner_id=source.get("owner_id") or current_user.id,
+                                    due_date=source.get("due_date"), finding_ids=[f["id"] for f in findings])
+        except data.CapaError as exc:
+            if exc.status != 422:
+                _fail(exc)
+            error = exc.message
+        else:
+            flash(f"{capa['number']} raised.", "success")
+            return redirect(url_for("capa.show", capa_id=capa["id"]), 303)
+    prefill = {"title": findings[0]["description"][:120] if len(findings) == 1 else "",
+               "description": "\n".join(f"{f['audit_number']} #{f['number']}: {f['description']}" for f in findings)}
+    return render_template("capa/new.html", findings=findings, sites=sites, site_id=site_id,
+                           people=users.list_users(db, [site_id] if site_id else []), form=source, prefill=prefill,
+                           sources=states.SOURCES, severity_labels=SEVERITY_LABELS, error=error), \
+        (422 if error else 200)
+
+
+@bp.post("/link")
+def link():
+    """Link more findings to an existing CAPA."""
+    capa_id = request.form.get("capa_id", "")
+    capa = _managed(capa_id)
+    try:
+        triage.link(get_db(), capa, request.form.getlist("finding_id"), current_user.id)
+    except data.CapaError as exc:
+        _fail(exc)
+    flash(f"Linked to {capa['number']}.", "success")
+    return redirect(url_for("capa.show", capa_id=capa_id), 303)
+
+
+def _show_context(capa: dict, **extra) -> dict:
+    db = get_db()
+    return {"capa": capa, "actions": data.list_actions(db, capa["id"]), "events": data.events(db, capa["id"]),
+            "findings": triage.linked_findings(db, capa["id"]), "state_labels": states.STATE_LABELS,
+            "targets": states.allowed_targets(capa["state"]), "categories": states.CATEGORIES,
+            "kinds": states.ACTION_KINDS, "sources": states.SOURCES, "severity_labels": SEVERITY_LABELS,
+            "people": users.list_users(db, [capa["site_id"]]), "flow": [s for s in states.STATES[:7]],
+            "can_manage": current_user.can("manage_capa", capa["site_id"]),
+            "terminal": capa["state"] in states.TERMINAL, "command_id": ids.new_id(), "error": None, **extra}
+
+
+@bp.get("/<capa_id>")
+def show(capa_id):
+    """One CAPA: where it stands, what each step recorded, its actions and its whole history."""
+    return render_template("capa/show.html", **_show_context(_capa(capa_id)))
+
+
+@bp.post("/<capa_id>/fields")
+def update(capa_id):
+    """Save the step's fields (containment, root cause with 5 whys, effectiveness check, dates, owner)."""
+    capa = _managed(capa_id)
+    form = request.form
+    fields = {k: form[k] for k in data.EDITABLE if k in form and k != "whys"}
+    if "why" in form:
+        fields["whys"] = [w for w in form.getlist("why") if w.strip()]
+    try:
+        changed = data.update_fields(get_db(), capa, fields, current_user.id)
+    except data.CapaError as exc:
+        if exc.status != 422:
+            _fail(exc)
+        return render_template("capa/show.html", **_show_context(capa, error=exc.message)), 422
+    flash("Saved." if changed else "Nothing had changed.", "success")
+    return redirect(url_for("capa.show", capa_id=capa_id), 303)
+
+
+@bp.post("/<capa_id>/transition")
+def transition(capa_id):
+    """Move the CAPA on (or back, or out) as a command that names the state the user saw."""
+    capa = _managed(capa_id)
+    form = request.form
+    try:
+        capa, _ = data.transition(get_db(), capa_id, form.get("to", ""), expected_state=form.get("expected_state", ""),
+                                  by=current_user.id, command_id=form.get("command_id") or ids.new_id(),
+                                  reason=form.get("reason", ""))
+    except states.TransitionError as exc:
+        status = 409 if exc.conflict else 422
+        return render_template("capa/show.html", **_show_context(data.get_capa(get_db(), capa_id),
+                                                                 error=exc.message)), status
+    flash(f"{capa['number']} is now: {states.STATE_LABELS[capa['state']]}.", "success")
+    return redirect(url_for("capa.show", capa_id=capa_id), 303)
+
+
+@bp.post("/<capa_id>/actions")
+def add_action(capa_id):
+    """Plan an action with an owner and a due date."""
+    capa = _managed(capa_id)
+    form = request.form
+    owner = form.get("owner_id", "")
+    if owner and not users.get_user(get_db(), owner):
+        abort(404)
+    try:
+        data.add_action(get_db(), capa, kind=form.get("kind", ""), description=form.get("description", ""),
+                        owner_id=owner, due_date=form.get("due_date", ""), by=current_user.id)
+    except data.CapaError as exc:
+        if exc.status != 422:
+            _fail(exc)
+        return render_template("capa/show.html", **_show_context(capa, error=exc.message)), 422
+    return redirect(url_for("capa.show", capa_id=capa_id, _anchor="actions"), 303)
+
+
+@bp.post("/<capa_id>/actions/<action_id>")
+def update_action(capa_id, action_id):
+    """Report progress on an action (its owner) or change it (the quality manager)."""
+    capa = _capa(capa_id)
+    db = get_db()
+    action = data.get_action(db, action_id)
+    if action is None or action["capa_id"] != capa_id:
+        abort(404)
+    manager = current_user.can("manage_capa", capa["site_id"])
+    if not manager and action["owner_id"] != current_user.id:
+        abort(403, description="Only the action's owner or the quality manager can change it.")
+    fields = {k: request.form[k] for k in ("status", "done_note", "description", "owner_id", "due_date", "kind")
+              if k in request.form}
+    try:
+        data.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)
+    except data.CapaError as exc:
+        _fail(exc)
+    if htmx.is_htmx():
+        return render_template("capa/_my_action.html", a=_my_row(db, action_id))
+    flash("Action updated.", "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("capa.show", capa_id=capa_id, _anchor="actions"),
+                    303)
+
+
+def _my_row(db, action_id: str) -> dict:
+    return next(r for r in data.my_actions(db, current_user.id, include_done=True) if r["id"] == action_id)
+
+
+@bp.get("/my-actions")
+def my_actions():
+    """Open actions I own, across CAPAs, by due date."""
+    return render_template("capa/my_actions.html", rows=data.my_actions(get_db(), current_user.id),
+                           kinds=states.ACTION_KINDS)
