@@ -19,10 +19,19 @@ def index():
     for site in sites:
         site["roles"] = sorted(current_user.roles_at(site["id"]), key=list(ROLE_LABELS).index)
         site["workstation_count"] = len(stations.list_workstations(db, site["id"]))
+    from .capa import data as capa, triage
+
     in_progress = audits.list_audits(db, auditor_id=current_user.id, status="in_progress", limit=20)
+    managed = current_user.site_ids_with("manage_capa")
+    quality = None
+    if managed != []:
+        active = capa.list_capas(db, site_ids=managed, state="active")
+        quality = {"pending": len(triage.pending(db, managed)), "active": len(active),
+                   "overdue": sum(1 for c in active if c["due_status"] == "overdue")}
     return render_template("home/index.html", sites=sites, role_labels=ROLE_LABELS,
                            paired=settings.hub_paired(db), in_progress=in_progress,
-                           can_audit=current_user.can_anywhere("run_audits"))
+                           can_audit=current_user.can_anywhere("run_audits"), quality=quality,
+                           my_actions=capa.my_actions(db, current_user.id))
 
 
 def health():

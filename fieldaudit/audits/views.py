@@ -297,10 +297,14 @@ def show(audit_id):
     audit = _audit(audit_id)
     checklist = data.checklist_of(db, audit)
     answers, score, visible = data.progress(db, audit, checklist)
+    from ..capa import triage as capa_triage
+
     photos, finding_photos = evidence.by_target(evidence.list_for_audit(db, audit_id))
     return render_template("audits/show.html", audit=audit, checklist=checklist, answers=answers, score=score,
                            visible=visible, findings=data.list_findings(db, audit_id), photos=photos,
                            finding_photos=finding_photos,
                            signatures=record.signatures_of(db, audit_id), severity_labels=SEVERITY_LABELS,
                            photo_counts=data.photo_counts(db, audit_id),
+                           capa_links=capa_triage.decisions_for_audit(db, audit_id),
+                           can_raise_capa=current_user.can("manage_capa", audit["site_id"]),
                            can_continue=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)

@@ -102,3 +102,18 @@ def dismiss(db, finding_id: str, reason: str, by: str) -> None:
                            " decided_at = ?, updated_at = ? WHERE finding_id = ? AND decision = 'pending'",
                        (reason.strip()[:2000], by, ids.now_iso(), ids.now_iso(), finding_id)) == 0:
             raise CapaError("That finding is no longer waiting for a decision.", 409)
+
+
+def set_auto_major(db, site_id: str, on: bool) -> None:
+    """The site's choice: open a CAPA automatically for every major nonconformity at submission."""
+    with dbm.transaction(db):
+        dbm.execute(db, "UPDATE sites SET capa_auto_major = ?, updated_at = ? WHERE id = ?",
+                    (int(on), ids.now_iso(), site_id))
+
+
+def decisions_for_audit(db, audit_id: str) -> dict[str, dict]:
+    """finding id → its triage decision and CAPA (number, state), for the audit page."""
+    rows = dbm.query(db, "SELECT t.*, c.number AS capa_number, c.state AS capa_state FROM finding_triage t"
+                         " JOIN findings f ON f.id = t.finding_id LEFT JOIN capas c ON c.id = t.capa_id"
+                         " WHERE f.audit_id = ?", (audit_id,))
+    return {r["finding_id"]: r for r in rows}

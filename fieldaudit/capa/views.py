@@ -96,7 +96,18 @@ def triage_list():
     db = get_db()
     return render_template("capa/triage.html", findings=triage.pending(db, site_ids),
                            open_capas=data.list_capas(db, site_ids=site_ids, state="active"),
-                           severity_labels=SEVERITY_LABELS)
+                           sites=stations.list_sites(db, site_ids), severity_labels=SEVERITY_LABELS)
+
+
+@bp.post("/settings/<site_id>")
+def settings(site_id):
+    """Switch automatic CAPAs for major nonconformities at a site."""
+    ensure_found(stations.get_site(get_db(), site_id), "manage_capa", site_key="id")
+    on = request.form.get("auto_major") == "1"
+    triage.set_auto_major(get_db(), site_id, on)
+    flash("Major nonconformities now open a CAPA automatically." if on else
+          "Major nonconformities now wait in triage like the others.", "success")
+    return redirect(url_for("capa.triage_list"), 303)
 
 
 @bp.post("/triage/<finding_id>/dismiss")

@@ -152,3 +152,21 @@ def test_dismiss_via_triage_form(auth, plant, db, submitted):
     assert auth.post(f"/capa/triage/{finding['id']}/dismiss", {"reason": ""}).status_code == 422
     assert auth.post(f"/capa/triage/{finding['id']}/dismiss", {"reason": "Fixed at once"}).status_code == 303
     assert len(triage.pending(db, [plant["a"]["id"]])) == 2
+
+
+def test_audit_page_links_findings_to_their_capa(auth, plant, db, submitted):
+    observation = dbm.query_one(db, "SELECT id FROM findings WHERE severity = 'observation'")
+    auth.login("qm.a")
+    page = auth.client.get(f"/audits/{submitted['id']}").get_data(as_text=True)
+    assert f"/capa/new?finding_id={observation['id']}" in page and "awaiting CAPA decision" in page
+    auth.post("/capa/new", {"finding_id": observation["id"], "title": "Watch the floor markings"})
+    capa_row = data.list_capas(db, site_ids=[plant["a"]["id"]])[0]
+    page = auth.client.get(f"/audits/{submitted['id']}").get_data(as_text=True)
+    assert f"{capa_row['number']} · open" in page
+
+
+def test_auto_major_setting(auth, plant, db):
+    auth.login("qm.a")
+    assert auth.post(f"/capa/settings/{plant['a']['id']}", {"auto_major": "1"}).status_code == 303
+    assert dbm.scalar(db, "SELECT capa_auto_major FROM sites WHERE id = ?", (plant["a"]["id"],)) == 1
+    assert auth.post(f"/capa/settings/{plant['b']['id']}", {"auto_major": "1"}).status_code == 404
