@@ -107,6 +107,11 @@ def demo():
     if history["audits"]:
         click.echo(f"History: {history['audits']} audits ({history['submitted']} signed), "
                    f"{history['findings']} findings, {history['photos']} photos.")
+    from . import demo_capa
+
+    capas = demo_capa.seed_capas(db, progress=lambda m: click.echo(f"  + {m}"))
+    if capas:
+        click.echo(f"CAPA: {capas} corrective actions in every state of the workflow.")
     creds = data_dir / "demo-credentials.txt"
     if created:
         # Demo passwords are random; they are kept beside the demo data so a newcomer can find them again.
