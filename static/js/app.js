@@ -55,7 +55,13 @@
     offerRetry(target);
     var bar = document.getElementById("net-status");
     if (bar) {
-      bar.textContent = "The server refused that (" + (xhr ? xhr.status : "?") + "). Reload the page and try again.";
+      // The error fragment says what was wrong (e.g. "not a picture"); show that rather than a bare status.
+      var reason = "";
+      try {
+        var p = new DOMParser().parseFromString((xhr && xhr.responseText) || "", "text/html").querySelector(".error-card p");
+        reason = p ? p.textContent.trim() : "";
+      } catch (e) { reason = ""; }
+      bar.textContent = reason || ("The server refused that (" + (xhr ? xhr.status : "?") + "). Reload the page and try again.");
       bar.hidden = false;
     }
   });
