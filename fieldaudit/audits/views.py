@@ -263,7 +263,8 @@ def submit(audit_id):
         if request.method == "POST":
             flash(f"Audit {audit['number']} was already submitted.", "info")
         return redirect(url_for("audits.show", audit_id=audit_id), 303 if request.method == "POST" else 302)
-    audit = _own_open_audit(audit_id)
+    if audit["auditor_id"] != current_user.id:
+        abort(403, description="Only the auditor running this audit can sign and submit it.")
     checklist = data.checklist_of(db, audit)
     answers, score, _ = data.progress(db, audit, checklist)
     missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id))
@@ -276,13 +277,14 @@ def submit(audit_id):
             error, status = "That password is not correct; your signature needs your own password.", 401
         else:
             try:
-                audit, _ = record.submit(db, audit_id, signer)
+                audit, created = record.submit(db, audit_id, signer)
             except data.MissingItems as exc:
                 missing, error, status = exc.missing, "Some items are still missing.", 422
             except data.AuditError as exc:
                 _fail(exc)
             else:
-                flash(f"Audit {audit['number']} submitted and signed.", "success")
+                flash(f"Audit {audit['number']} submitted and signed." if created
+                      else f"Audit {audit['number']} was already submitted.", "success")
                 return redirect(url_for("audits.show", audit_id=audit_id), 303)
     return render_template("audits/submit.html", audit=audit, checklist=checklist, score=score,
                            missing=[(checklist.question(q), checklist.section_of(q), why) for q, why in missing],
