@@ -14,8 +14,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.admin import bp as users_bp
     from .capa.views import bp as capa_bp
     from .checklists.views import bp as checklists_bp
+    from .documents.views import bp as documents_bp
     from .evidence.views import bp as evidence_bp
     from .home import bp as home_bp, health
+    from .reports.summary_views import bp as summaries_bp
+    from .reports.views import bp as reports_bp
+    from .stations.scan import bp as scan_bp
     from .stations.views import bp as stations_bp
 
     app = Flask(__name__, template_folder=str(paths.resource("templates")),
@@ -36,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     timefmt.init_app(app)
     app.jinja_env.globals.update(csrf_token=security.csrf_token, app_version=__version__)
+    # Block tags leave no blank lines or indentation behind: a 50-question section page stays light.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.add_url_rule("/healthz", "health", health)
     app.register_blueprint(home_bp)
     app.register_blueprint(stations_bp)
@@ -44,4 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(checklists_bp)
     app.register_blueprint(capa_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(summaries_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(scan_bp)
     return app

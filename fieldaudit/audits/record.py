@@ -8,6 +8,7 @@ from ..checklists import rules
 from .data import AuditError, MissingItems, answers_of, checklist_of, get_audit, photo_counts, values
 
 MEANING_PERFORMED = "performed this audit"
+MEANING_AUDITEE = "received the audit results (auditee)"
 
 _AUDIT_FIELDS = ("id", "number", "site_id", "area_id", "workstation_id", "checklist_version_id", "auditor_id",
                  "auditees", "scope", "started_at")
@@ -30,8 +31,13 @@ def record_items(db, audit_id: str) -> dict[str, str]:
     return items
 
 
-def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED) -> tuple[dict, bool]:
-    """Sign and submit an audit once; returns (audit, newly submitted). A repeat returns the submitted audit."""
+def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *, drawing_sha256: str | None = None,
+           auditee_name: str = "", auditee_drawing_sha256: str | None = None) -> tuple[dict, bool]:
+    """Sign and submit an audit once; returns (audit, newly submitted). A repeat returns the submitted audit.
+
+    The auditor's e-signature (password re-entered by the caller) may carry a drawn signature; the auditee may
+    sign on the same tablet, recorded with the auditor as the one who collected it.
+    """
     with dbm.transaction(db):
         audit = get_audit(db, audit_id)
         if audit["status"] == "submitted":
@@ -53,8 +59,12 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED) ->
                     (now, score.percent, score.answered, score.visible, record_hash, now, audit_id))
         signature = {"id": ids.new_id(), "record_type": "audit", "record_id": audit_id, "user_id": signer["id"],
                      "printed_name": signer["display_name"], "meaning": meaning, "signed_at": now,
-                     "record_hash": record_hash, "created_at": now, "origin": settings.device_id(db)}
+                     "record_hash": record_hash, "created_at": now, "origin": settings.device_id(db),
+                     "drawing_sha256": drawing_sha256}
         db["signatures"].insert(signature)
+        if auditee_name.strip():
+            db["signatures"].insert({**signature, "id": ids.new_id(), "printed_name": auditee_name.strip()[:200],
+                                     "meaning": MEANING_AUDITEE, "drawing_sha256": auditee_drawing_sha256})
         trail.append(db, actor_id=signer["id"], action="audit.submitted", record_type="audit", record_id=audit_id,
                      payload={"number": audit["number"], "record_hash": record_hash, "items": items,
                               "signature": {k: signature[k] for k in ("id", "printed_name", "meaning",

@@ -9,6 +9,7 @@ from ..auth.access import ensure, ensure_found
 from ..checklists import SEVERITY_LABELS, rules
 from ..checklists import store as checklist_store
 from ..evidence import data as evidence
+from ..evidence.pipeline import PhotoError
 from ..stations import data as stations
 from . import data, record
 
@@ -131,6 +132,64 @@ def section(audit_id, section_id):
     return render_template("audits/section.html", **section_context(get_db(), audit, section_id))
 
 
+def _fields(question) -> tuple:
+    """(raw value, note) of one question from the posted form: `v-<id>`/`n-<id>` in the section form, or the
+    plain `value`/`note` of a single-question post. The whole question is posted, so no ticked box means none."""
+    form = request.form
+    name = f"v-{question.id}" if f"n-{question.id}" in form or f"v-{question.id}" in form else "value"
+    raw = form.getlist(name) if question.type == "multi_choice" else form.get(name)
+    note = form.get(f"n-{question.id}", form.get("note"))
+    return raw, note
+
+
+@bp.post("/<audit_id>/sections/<section_id>")
+def save_section(audit_id, section_id):
+    """The section form sent whole (no JavaScript, or a "Finding…" button): save every changed answer and photo."""
+    db = get_db()
+    audit = _own_open_audit(audit_id)
+    checklist = data.checklist_of(db, audit)
+    section_obj = next((s for s in checklist.sections if s.id == section_id), None)
+    if section_obj is None:
+        abort(404)
+    errors = {}
+    for question in section_obj.questions:
+        answers = data.answers_of(db, audit_id)
+        if question.id not in rules.visible_questions(checklist, data.values(answers)):
+            continue
+        if question.type == "photo":
+            files = [f.read() for f in request.files.getlist(f"photos-{question.id}") if f and f.filename]
+            if files:
+                try:
+                    evidence.attach(db, get_blob_store(), audit, files, by=current_user.id, question_id=question.id)
+                except (data.AuditError, PhotoError) as exc:
+                    errors[question.id] = exc.message
+            continue
+        if f"n-{question.id}" not in request.form and f"v-{question.id}" not in request.form:
+            continue
+        raw, note = _fields(question)
+        stored = answers.get(question.id)
+        try:
+            value = rules.normalize_answer(question, raw)
+        except rules.AnswerError as exc:
+            errors[question.id] = exc.message
+            continue
+        if stored and stored["value"] == value and stored["note"] == (note or "").strip():
+            continue
+        if not stored and value is None and not (note or "").strip():
+            continue
+        try:
+            data.save_answer(db, audit, question.id, raw, note, current_user.id)
+        except data.AuditError as exc:
+            errors[question.id] = exc.message
+    if errors:
+        return render_template("audits/section.html", **section_context(db, audit, section_id, errors=errors)), 422
+    raise_for = request.form.get("raise")
+    if raise_for:
+        return redirect(url_for("audits.new_finding", audit_id=audit_id, question_id=raise_for), 303)
+    flash("Section saved.", "success")
+    return redirect(url_for("audits.section", audit_id=audit_id, section_id=section_id), 303)
+
+
 @bp.post("/<audit_id>/answers/<question_id>")
 def answer(audit_id, question_id):
     """Save one answer and note; htmx gets the question back plus the progress bar (and shown/hidden questions)."""
@@ -141,9 +200,7 @@ def answer(audit_id, question_id):
         question = checklist.question(question_id)
     except KeyError:
         abort(404, description="This audit's checklist has no such question.")
-    # The whole question form is posted, so an empty checkbox list means "none ticked".
-    raw = request.form.getlist("value") if question.type == "multi_choice" else request.form.get("value")
-    note = request.form.get("note")
+    raw, note = _fields(question)
     try:
         saved = data.save_answer(db, audit, question_id, raw, note, current_user.id)
     except data.AuditError as exc:
@@ -277,7 +334,12 @@ def submit(audit_id):
             error, status = "That password is not correct; your signature needs your own password.", 401
         else:
             try:
-                audit, created = record.submit(db, audit_id, signer)
+                # Both drawings are checked before either is stored, so a refusal leaves no file behind.
+                drawings = [signature_png(request.form.get(k)) for k in ("drawing", "auditee_drawing")]
+                drawing, auditee_drawing = (get_blob_store().put(d) if d else None for d in drawings)
+                audit, created = record.submit(db, audit_id, signer, drawing_sha256=drawing,
+                                               auditee_name=request.form.get("auditee_name", ""),
+                                               auditee_drawing_sha256=auditee_drawing)
             except data.MissingItems as exc:
                 missing, error, status = exc.missing, "Some items are still missing.", 422
             except data.AuditError as exc:
@@ -290,6 +352,35 @@ def submit(audit_id):
                            missing=[(checklist.question(q), checklist.section_of(q), why) for q, why in missing],
                            findings=data.list_findings(db, audit_id), error=error,
                            severity_labels=SEVERITY_LABELS), status
+
+
+MAX_DRAWING_BYTES = 400_000
+
+
+def signature_png(data_url: str | None) -> bytes | None:
+    """A signature pad's PNG (a data: URL), checked and re-encoded so nothing but pixels is kept."""
+    import base64
+    import binascii
+    import io
+
+    from PIL import Image
+
+    if not data_url:
+        return None
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix) or len(data_url) > MAX_DRAWING_BYTES * 4 // 3 + len(prefix):
+        abort(400, description="The drawn signature could not be read; clear it and sign again.")
+    try:
+        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as im:
+            if im.width * im.height > 4_000_000:
+                raise ValueError("too large")
+            im.load()
+            out = io.BytesIO()
+            im.convert("RGBA").save(out, "PNG", optimize=True)
+    except (binascii.Error, ValueError, OSError):
+        abort(400, description="The drawn signature could not be read; clear it and sign again.")
+    return out.getvalue()
 
 
 @bp.get("/<audit_id>")
@@ -310,3 +401,18 @@ def show(audit_id):
                            capa_links=capa_triage.decisions_for_audit(db, audit_id),
                            can_raise_capa=current_user.can("manage_capa", audit["site_id"]),
                            can_continue=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
+
+
+@bp.get("/<audit_id>/signatures/<signature_id>/drawing")
+def signature_drawing_image(audit_id, signature_id):
+    """A drawn signature, behind the audit's site check."""
+    from flask import send_file
+
+    _audit(audit_id)
+    sig = next((s for s in record.signatures_of(get_db(), audit_id) if s["id"] == signature_id), None)
+    store = get_blob_store()
+    if sig is None or not sig["drawing_sha256"] or not store.exists(sig["drawing_sha256"]):
+        abort(404)
+    response = send_file(store.path(sig["drawing_sha256"]), mimetype="image/png", max_age=365 * 86400)
+    response.cache_control.private = True
+    return response

@@ -60,7 +60,9 @@ def upload(audit_id):
     question_id = request.form.get("question_id") or None
     finding_id = request.form.get("finding_id") or None
     # The browser's file name is never used: blobs are named by their content hash.
-    uploads = [f.read() for f in request.files.getlist("photos") if f and (f.filename or f.content_length)]
+    # Inside a section form each photo question names its own file field; the findings page sends "photos".
+    files = request.files.getlist(f"photos-{question_id}") if question_id else []
+    uploads = [f.read() for f in files or request.files.getlist("photos") if f and (f.filename or f.content_length)]
     try:
         data.attach(db, blob_store(), audit, uploads, by=current_user.id, question_id=question_id,
                     finding_id=finding_id, caption=request.form.get("caption", ""), limits=limits())

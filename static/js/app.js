@@ -17,7 +17,7 @@
   var NOT_SAVED = "Not saved \u2014 tap to retry";
 
   function questionForm(elt) {
-    return elt && elt.closest ? elt.closest("form.question") : null;
+    return elt && elt.closest ? elt.closest(".question") : null;
   }
 
   function offerRetry(elt) {

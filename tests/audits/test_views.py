@@ -52,7 +52,7 @@ def test_conditional_question_appears_and_disappears(auth, audit, db):
     auth.login("aud.a")
     shown = answer(auth, audit, "guard", "no").get_data(as_text=True)
     assert "Why is the guard missing?" in shown and 'id="q-guard-why"' in shown
-    assert re.search(r'<form id="q-guard-why"[^>]*hx-swap-oob="true"', shown)
+    assert re.search(r'<div id="q-guard-why" class="question[^>]*hx-swap-oob="true"', shown)
     assert answer(auth, audit, "guard-why", "Removed for cleaning").status_code == 200
     hidden = answer(auth, audit, "guard", "yes").get_data(as_text=True)
     assert re.search(r'<div id="q-guard-why" class="question-hidden" hidden hx-swap-oob="true">', hidden)
@@ -225,3 +225,75 @@ def test_audit_lists_and_filters(auth, audit, plant, checklist_version, db):
     auth.login("root")
     html = auth.client.get("/audits/?status=in_progress").get_data(as_text=True)
     assert "AUD-PLTA-0001" in html and "AUD-PLTB-0001" in html
+
+
+def _png_data_url(size=(300, 100)) -> str:
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+    im = Image.new("RGBA", size, (255, 255, 255, 0))
+    ImageDraw.Draw(im).line((10, 80, 120, 20, 200, 70, 290, 30), fill=(10, 40, 80, 255), width=4)
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def test_drawn_signatures_of_auditor_and_auditee(auth, audit, db, app):
+    auth.login("aud.a")
+    _answer_all(auth, audit)
+    response = auth.post(f"/audits/{audit['id']}/submit", {
+        "confirm": "yes", "password": "correct-horse-battery", "drawing": _png_data_url(),
+        "auditee_name": "Pat Doe", "auditee_drawing": _png_data_url()})
+    assert response.status_code == 303
+    sigs = dbm.query(db, "SELECT * FROM signatures ORDER BY meaning DESC")
+    assert [s["printed_name"] for s in sigs] == ["Pat Doe", "Aud.A"]
+    assert sigs[0]["meaning"] == "received the audit results (auditee)"
+    assert all(s["drawing_sha256"] for s in sigs) and sigs[0]["record_hash"] == sigs[1]["record_hash"]
+    page = auth.client.get(f"/audits/{audit['id']}").get_data(as_text=True)
+    image_url = re.search(r'src="(/audits/[^"]+/drawing)"', page).group(1)
+    image = auth.client.get(image_url)
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    image.close()
+    auth.logout()
+    auth.login("aud.b")
+    assert auth.client.get(image_url).status_code == 404
+
+
+def test_a_bad_drawing_is_refused_and_nothing_is_signed(auth, audit, db):
+    auth.login("aud.a")
+    _answer_all(auth, audit)
+    response = auth.post(f"/audits/{audit['id']}/submit", {
+        "confirm": "yes", "password": "correct-horse-battery", "drawing": "data:image/png;base64,bm90IGEgcG5n"})
+    assert response.status_code == 400
+    assert "drawn signature could not be read" in response.get_data(as_text=True)
+    assert dbm.scalar(db, "SELECT status FROM audits") == "in_progress"
+
+
+def test_section_form_saves_every_answer_without_javascript(auth, audit, db):
+    auth.login("aud.a")
+    url = f"/audits/{audit['id']}/sections/basics"
+    page = auth.client.get(url).get_data(as_text=True)
+    assert page.count('name="csrf_token"') == 2 and 'name="v-guard"' in page and 'name="n-torque"' in page
+    response = auth.post(url, {"v-guard": "yes", "n-guard": "", "v-torque": "11.2", "n-torque": "wrench 7",
+                               "v-label": "pass", "n-label": ""})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/sections/basics")
+    saved = data.answers_of(db, audit["id"])
+    assert {k: v["value"] for k, v in saved.items()} == {"guard": "yes", "torque": 11.2, "label": "pass"}
+    assert saved["torque"]["note"] == "wrench 7"
+
+
+def test_section_form_reports_bad_answers_and_keeps_the_good_ones(auth, audit, db):
+    auth.login("aud.a")
+    response = auth.post(f"/audits/{audit['id']}/sections/basics", {"v-guard": "yes", "v-torque": "lots"})
+    assert response.status_code == 422
+    assert 'class="q-error"' in response.get_data(as_text=True)
+    assert {k: v["value"] for k, v in data.answers_of(db, audit["id"]).items()} == {"guard": "yes"}
+
+
+def test_finding_button_saves_then_opens_the_finding_form(auth, audit, db):
+    auth.login("aud.a")
+    response = auth.post(f"/audits/{audit['id']}/sections/more", {"v-tidy": "2", "raise": "tidy"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/audits/{audit['id']}/findings/new?question_id=tidy")
+    assert data.answers_of(db, audit["id"])["tidy"]["value"] == 2

@@ -98,7 +98,7 @@ def saving(page, qid: str, action) -> None:
                               and r.request.method == "POST") as response:
         action()
     assert response.value.status == 200, f"saving {qid} answered {response.value.status}"
-    fresh = page.locator(f"form#q-{qid}:not([data-e2e-stale])")
+    fresh = page.locator(f"div#q-{qid}:not([data-e2e-stale])")
     expect(fresh.locator(".save-state")).to_have_text("Saved")
 
 
@@ -166,13 +166,13 @@ def test_auditor_runs_and_submits_an_audit_by_tapping(live_server, page, tmp_pat
     # "No" shows the follow-up; it autosaves on blur; "Yes" hides it again and it stops counting.
     tap_choice(page, "guard", "No")
     expect(question(page, "guard").locator("input[value=no]")).to_be_checked()
-    expect(page.locator("form#q-guard-why")).to_be_visible()
+    expect(page.locator("div.question#q-guard-why")).to_be_visible()
     expect_progress(page, 1, 7)
     type_and_blur(page, "guard-why", "Removed for cleaning")
     expect_progress(page, 2, 7)
     tap_choice(page, "guard", "Yes")
     expect(question(page, "guard-why")).to_be_hidden()
-    expect(page.locator("form#q-guard-why")).to_have_count(0)
+    expect(page.locator("div.question#q-guard-why")).to_have_count(0)
     expect_progress(page, 1, 6)
 
     tap_choice(page, "label", "Pass")

@@ -1,0 +1,1 @@
+"""Controlled documents: versions through review and approval, the version in force, read receipts."""

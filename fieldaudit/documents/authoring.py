@@ -1,0 +1,180 @@
+"""Document authoring for quality managers (standalone site server): create, edit drafts, review, approve."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..appdb import get_blob_store, get_db
+from ..auth import users
+from ..stations import data as stations
+from . import access, data, pages, states, workflow
+from .attachments import MAX_BYTES, AttachmentError
+
+bp = Blueprint("authoring", __name__)
+
+
+def _refuse_when_paired() -> None:
+    try:
+        data.ensure_authoring(get_db())
+    except data.DocumentError as exc:
+        abort(exc.status, description=exc.message)
+
+
+def _authorable_sites() -> list[dict]:
+    """Sites where the user may write documents, with their workstations (for the scope checkboxes)."""
+    db = get_db()
+    sites = stations.list_sites(db, current_user.site_ids_with(access.AUTHOR))
+    for site in sites:
+        site["workstations"] = stations.list_workstations(db, site["id"])
+    return sites
+
+
+def _scope_from_form(form) -> tuple[list[str], list[str]]:
+    """Chosen sites and workstations, each checked against where the user may write documents."""
+    db = get_db()
+    site_ids = [s for s in form.getlist("site_ids") if s]
+    ws_ids = [w for w in form.getlist("workstation_ids") if w]
+    chosen = set(site_ids)
+    for ws_id in ws_ids:
+        ws = stations.get_workstation(db, ws_id)
+        if ws is None:
+            abort(404)
+        chosen.add(ws["site_id"])
+    for site_id in chosen:
+        if not current_user.roles_at(site_id):
+            abort(404)
+        if not current_user.can(access.AUTHOR, site_id):
+            abort(403, description="You can only place documents at sites where you are a quality manager.")
+    return site_ids, ws_ids
+
+
+def _form_page(doc: dict | None, form, error: str | None, status: int = 200):
+    return render_template("documents/form.html", doc=doc, form=form, error=error, kinds=data.KINDS,
+                           sites=_authorable_sites(), people=users.list_users(get_db())), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """A new controlled document with its first version as a draft."""
+    if not current_user.can_anywhere(access.AUTHOR):
+        abort(403, description="Quality managers write controlled documents.")
+    _refuse_when_paired()
+    if request.method == "GET":
+        return _form_page(None, {"review_months": 12, "kind": "procedure"}, None)
+    form = request.form
+    site_ids, ws_ids = _scope_from_form(form)
+    try:
+        doc, version = data.create_document(
+            get_db(), code=form.get("code", ""), title=form.get("title", ""), kind=form.get("kind", ""),
+            by=current_user.id, site_ids=site_ids, workstation_ids=ws_ids, owner_id=form.get("owner_id") or None,
+            review_months=form.get("review_months", 12))
+    except data.DocumentError as exc:
+        return _form_page(None, form, exc.message, exc.status)
+    flash(f"{doc['code']} created. Write version 1, then submit it for review.", "success")
+    return redirect(url_for("documents.authoring.edit_draft", document_id=doc["id"], version_id=version["id"]), 303)
+
+
+@bp.route("/<document_id>/edit", methods=["GET", "POST"])
+def update(document_id):
+    """Where a document applies, its owner and its review schedule."""
+    doc = access.document(document_id, access.AUTHOR)
+    _refuse_when_paired()
+    if request.method == "GET":
+        return _form_page(doc, doc, None)
+    form = request.form
+    site_ids, ws_ids = _scope_from_form(form)
+    try:
+        data.update_document(get_db(), document_id, kind=form.get("kind", ""), by=current_user.id,
+                             site_ids=site_ids, workstation_ids=ws_ids, owner_id=form.get("owner_id") or None,
+                             review_months=form.get("review_months", 12),
+                             next_review_date=form.get("next_review_date"))
+    except data.DocumentError as exc:
+        return _form_page(doc, form, exc.message, exc.status)
+    flash("Document saved.", "success")
+    return redirect(url_for("documents.show", document_id=document_id), 303)
+
+
+@bp.post("/<document_id>/versions")
+def new_version(document_id):
+    """Start the next version as a draft copy of the latest."""
+    doc = access.document(document_id, access.AUTHOR)
+    try:
+        version = data.new_version(get_db(), document_id, current_user.id)
+    except data.DocumentError as exc:
+        abort(exc.status, description=exc.message)
+    flash(f"Version {version['version']} started as a draft.", "success")
+    return redirect(url_for("documents.authoring.edit_draft", document_id=doc["id"], version_id=version["id"]), 303)
+
+
+@bp.route("/<document_id>/versions/<version_id>/edit", methods=["GET", "POST"])
+def edit_draft(document_id, version_id):
+    """Write a draft: title, Markdown text, change summary and an optional PDF or image."""
+    doc = access.document(document_id, access.AUTHOR)
+    version = access.version_of(doc, version_id)
+    _refuse_when_paired()
+    if version["status"] != "draft":
+        abort(409, description=f"Version {version['version']} is {states.LABELS[version['status']].lower()} and "
+                               "can no longer be edited; start a new version to change it.")
+    max_bytes = int(current_app.config.get("DOCUMENT_MAX_BYTES", MAX_BYTES))
+    if request.method == "GET":
+        return _draft_page(doc, version, version, None, max_bytes)
+    form = request.form
+    upload = request.files.get("attachment")
+    blob = upload.read(max_bytes + 1) if upload and upload.filename else None
+    try:
+        data.save_draft(get_db(), version_id, title=form.get("title", ""), body=form.get("body", ""),
+                        change_summary=form.get("change_summary", ""), by=current_user.id, store=get_blob_store(),
+                        attachment=blob, remove_attachment=form.get("remove_attachment") == "yes",
+                        max_bytes=max_bytes)
+    except (data.DocumentError, AttachmentError) as exc:
+        return _draft_page(doc, version, form, exc.message, max_bytes, exc.status)
+    flash("Draft saved.", "success")
+    return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
+
+
+def _draft_page(doc, version, form, error, max_bytes, status=200):
+    return render_template("documents/draft.html", doc=doc, version=version, form=form, error=error,
+                           max_mib=max_bytes // 1048576), status
+
+
+@bp.post("/<document_id>/versions/<version_id>/transition")
+def transition(document_id, version_id):
+    """Send a command (submit, return, approve, withdraw) expecting the state the page showed."""
+    doc = access.document(document_id, access.AUTHOR)
+    version = access.version_of(doc, version_id)
+    db = get_db()
+    form = request.form
+    command = states.Command(form.get("command", ""), form.get("expected", ""),
+                             effective_date=(form.get("effective_date") or "").strip() or None,
+                             comment=form.get("comment", ""))
+    signer = None
+    error = status = None
+    if command.name == "approve" and command.expected == version["status"] == "in_review":
+        signer = users.get_user(db, current_user.id)
+        if form.get("confirm") != "yes":
+            error, status = "Confirm that you approve this version.", 422
+        elif not users.verify_password(signer, form.get("password", "")):
+            error, status = "That password is not correct; your signature needs your own password.", 401
+    if error is None:
+        try:
+            changed = workflow.transition(db, version_id, command, access.actor(doc), signer=signer)
+        except data.DocumentError as exc:
+            error, status = exc.message, exc.status
+        else:
+            flash(f"{doc['code']} version {changed['version']}: {states.LABELS[changed['status']].lower()}.",
+                  "success")
+            return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
+    fresh = data.get_version(db, version_id)
+    context = pages.version_context(doc, fresh, error=error, form=form)
+    return render_template("documents/version.html", **context), status
+
+
+@bp.post("/<document_id>/review")
+def review(document_id):
+    """Record the periodic review of a document that is still right as it is."""
+    doc = access.document(document_id, access.AUTHOR)
+    try:
+        workflow.mark_reviewed(get_db(), document_id, current_user.id, access.viewer_today(doc),
+                               request.form.get("note", ""))
+    except data.DocumentError as exc:
+        abort(exc.status, description=exc.message)
+    flash(f"Review of {doc['code']} recorded.", "success")
+    return redirect(url_for("documents.show", document_id=document_id), 303)

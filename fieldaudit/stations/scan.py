@@ -1,0 +1,201 @@
+"""The scan landing page /w/<code> a label's QR code opens, station search, QR images and label sheets."""
+import sqlite3
+
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from .. import db as dbm
+from ..appdb import get_db
+from ..auth.access import ensure_found
+from ..checklists import store as checklist_store
+from . import data, qr
+
+bp = Blueprint("scan", __name__)
+
+CAPA_OPEN_STATES_EXCLUDED = ("closed", "rejected", "cancelled")
+
+
+def base_url() -> str:
+    """Where labels point: the BASE_URL setting, else the URL this request reached the app at."""
+    return current_app.config.get("BASE_URL") or request.url_root
+
+
+def _unknown(code: str, q: str = ""):
+    """The friendly "unknown station" page (404), with a search box."""
+    db = get_db()
+    found = _search(db, q) if q else []
+    return render_template("stations/unknown.html", code=code, q=q, found=found), 404
+
+
+def _search(db, q: str) -> list[dict]:
+    """Workstations of my sites whose code or name contains the text."""
+    q = q.strip().upper()[:60]
+    found = []
+    for site_id in _my_sites(db):
+        found += [w for w in data.list_workstations(db, site_id) if q in w["code"] or q in w["name"].upper()]
+    return found[:50]
+
+
+def _my_sites(db) -> list[str]:
+    site_ids = current_user.site_ids_with("view_site")
+    return [s["id"] for s in data.list_sites(db)] if site_ids is None else site_ids
+
+
+def _station(code: str) -> dict | None:
+    """The workstation of a label code the user may see, or None (malformed, unknown or another site's)."""
+    if not data.CODE.match((code or "").strip().upper()):
+        return None
+    ws = data.get_workstation_by_code(get_db(), code)
+    if ws is None or not current_user.roles_at(ws["site_id"]):
+        return None  # another site's station is as unknown as a missing one
+    return ws
+
+
+@bp.get("/w/")
+def search():
+    """Find a workstation by code or name (the fallback when a label cannot be scanned)."""
+    q = request.args.get("q", "")
+    found = _search(get_db(), q) if q.strip() else []
+    return render_template("stations/unknown.html", code=None, q=q, found=found)
+
+
+@bp.get("/w/<path:code>")
+def station(code):
+    """What a scanned label opens: the station, its procedures in force, open CAPAs, recent audits, start audit."""
+    from ..documents import data as documents
+    from ..documents import workflow
+
+    ws = _station(code)
+    if ws is None:
+        return _unknown(code[:40], request.args.get("q", ""))
+    ensure_found(ws, "view_site")
+    db = get_db()
+    today = documents.today_at(db, [ws["site_id"]])
+    procedures = []
+    for doc in documents.documents_at_workstation(db, ws["id"]):
+        if not current_user.can("read_documents", ws["site_id"]):
+            break
+        current = workflow.in_force(db, doc["id"], today)
+        if current is None:
+            continue
+        reader = workflow.is_reader(db, doc["id"], current_user.id)
+        procedures.append({"doc": doc, "version": current,
+                           "unread": reader and workflow.receipt(db, current["id"], current_user.id) is None})
+    can_audit = current_user.can("run_audits", ws["site_id"])
+    return render_template(
+        "stations/scan.html", ws=ws, procedures=procedures, capas=open_capas(db, ws),
+        recent=_recent_audits(db, ws), can_audit=can_audit, kinds=documents.KINDS,
+        checklists=_checklists(db, {p["doc"]["code"] for p in procedures}) if can_audit else [],
+        can_manage=current_user.can("manage_site", ws["site_id"]),
+        capa_endpoint="capa.show" if "capa.show" in current_app.view_functions
+        and current_user.can("view_audits", ws["site_id"]) else None)
+
+
+def _recent_audits(db, ws: dict) -> list[dict]:
+    from ..audits import data as audits
+
+    if not current_user.can("view_audits", ws["site_id"]):
+        return []
+    return audits.list_audits(db, site_ids=[ws["site_id"]], workstation_id=ws["id"], limit=5)
+
+
+def _checklists(db, codes: set[str]) -> list[dict]:
+    """Published checklists, those asking about this station's procedures first (with the codes they use)."""
+    rows = checklist_store.list_checklists(db)
+    for row in rows:
+        used = {q.procedure.upper() for q in checklist_store.load_version(db, row["version_id"]).all_questions()
+                if q.procedure}
+        row["procedures_here"] = sorted(used & codes)
+    return sorted(rows, key=lambda r: (not r["procedures_here"], r["title"]))
+
+
+def open_capas(db, ws: dict) -> list[dict] | None:
+    """Open CAPAs raised from findings at this station; None while this installation has no CAPA table.
+
+    CAPA is its own module (fieldaudit/capa); this read stays deliberately small and tolerant so the landing page
+    never breaks on a CAPA schema change — its owner may replace it with a data function of fieldaudit.capa.
+    """
+    if not db["capas"].exists():
+        return None
+    marks = ", ".join("?" for _ in CAPA_OPEN_STATES_EXCLUDED)
+    try:
+        return dbm.query(db, "SELECT DISTINCT c.id, c.number, c.title, c.state, c.due_date FROM capas c"
+                             " JOIN finding_triage t ON t.capa_id = c.id JOIN findings f ON f.id = t.finding_id"
+                             " JOIN audits a ON a.id = f.audit_id WHERE a.workstation_id = ? AND c.site_id = ?"
+                             f" AND c.state NOT IN ({marks}) ORDER BY c.number",
+                         (ws["id"], ws["site_id"], *CAPA_OPEN_STATES_EXCLUDED))
+    except sqlite3.OperationalError:
+        current_app.logger.warning("open CAPAs of %s could not be read; the CAPA schema differs", ws["code"])
+        return []
+
+
+# -- QR codes and label sheets ----------------------------------------------------------------------------------
+
+def _visible_station(code: str) -> dict:
+    ws = _station(code)
+    if ws is None:
+        abort(404)
+    return ensure_found(ws, "view_site")
+
+
+def _download(body: bytes, mimetype: str, name: str, inline: bool = True):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/w/<code>/qr.svg")
+def qr_svg(code):
+    """A station's QR code as SVG (for the screen)."""
+    ws = _visible_station(code)
+    return _download(qr.svg(qr.station_url(base_url(), ws["code"])), "image/svg+xml", f"{ws['code']}.svg")
+
+
+@bp.get("/w/<code>/qr.png")
+def qr_png(code):
+    """A station's QR code as PNG (for other documents or a label printer)."""
+    ws = _visible_station(code)
+    return _download(qr.png(qr.station_url(base_url(), ws["code"])), "image/png", f"{ws['code']}.png")
+
+
+def labels_for(stations: list[dict], base: str) -> list[qr.Label]:
+    """Labels for workstations: name, code as plain text (typed when the code cannot be scanned), site and area."""
+    return [qr.Label(qr.station_url(base, w["code"]), w["name"], w["code"],
+                     " · ".join(p for p in (w["site_code"], w["site_name"], w.get("area_name")) if p))
+            for w in stations]
+
+
+@bp.get("/sites/<site_id>/labels")
+def labels(site_id):
+    """Choose the stations and paper for a label sheet."""
+    db = get_db()
+    site = ensure_found(data.get_site(db, site_id), "view_site", site_key="id")
+    return render_template("stations/labels.html", site=site, workstations=data.list_workstations(db, site_id),
+                           base=base_url(), papers=qr.PAPERS)
+
+
+@bp.get("/sites/<site_id>/labels.pdf")
+def labels_pdf(site_id):
+    """A printable PDF label sheet for a site's stations, or the chosen ones (?ws=<id>&ws=…&paper=a4|letter)."""
+    db = get_db()
+    site = ensure_found(data.get_site(db, site_id), "view_site", site_key="id")
+    paper = request.args.get("paper", "a4").lower()
+    if paper not in qr.PAPERS:
+        abort(400, description="Choose A4 or US Letter paper.")
+    stations = [w for w in data.list_workstations(db, site_id) if w["active"]]
+    chosen = set(request.args.getlist("ws"))
+    if chosen:
+        stations = [w for w in data.list_workstations(db, site_id) if w["id"] in chosen]
+    if not stations:
+        abort(404, description="No workstation of this site was chosen; pick at least one.")
+    body = qr.label_sheet(labels_for(stations, base_url()), paper, title=f"FieldAudit labels — {site['code']}")
+    return _download(body, "application/pdf", f"labels-{site['code']}-{paper}.pdf",
+                     inline=request.args.get("download") != "1")
+
+
+@bp.app_template_global("station_scan_url")
+def station_scan_url(code: str) -> str:
+    """The absolute URL a station's label holds (for showing it beside the QR code)."""
+    return qr.station_url(base_url(), code) if code else url_for("scan.search")
