@@ -132,11 +132,14 @@ def migrate(db, target: int | None = None) -> list[int]:
         raise DatabaseError(
             f"the database is at schema version {current}, newer than this FieldAudit (version "
             f"{known[-1][0]}); upgrade FieldAudit before using this data folder")
+    # Apply by what is recorded, not only by the highest number: a migration merged with a lower number than
+    # one already applied still runs.
+    done = {row[0] for row in db.conn.execute("SELECT version FROM schema_version")}
     applied = []
     for number, name, module in known:
-        if number <= current or (target is not None and number > target):
+        if number in done or (target is not None and number > target):
             continue
-        # One transaction per migration: a failure leaves the database at the previous version.
+        # One transaction per migration: a failure leaves the database as it was before that migration.
         with transaction(db):
             module.upgrade(db)
             db.conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",

@@ -128,3 +128,13 @@ def test_data_folder_blocked_by_a_file_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(dbm.DatabaseError, match="not writable.*FIELDAUDIT_DATA_DIR"):
         dbm.ensure_writable(blocker)
+
+
+def test_a_migration_with_a_lower_number_merged_later_still_runs(fresh, monkeypatch):
+    real = dbm.migrations()
+    monkeypatch.setattr(dbm, "migrations", lambda: [m for m in real if m[0] != 2])
+    dbm.migrate(fresh)
+    assert not fresh["auth_sessions"].exists()
+    monkeypatch.setattr(dbm, "migrations", lambda: real)
+    assert dbm.migrate(fresh) == [2]
+    assert fresh["auth_sessions"].exists()

@@ -59,7 +59,7 @@ def build(export: dict, *, integrity: str, load_photo, previous: dict | None = N
         _photos(pdf, export, load_photo, step)
     _signatures(pdf, export, integrity, load_photo, draft)
     step("signatures")
-    return bytes(pdf.output())
+    return pdf.to_bytes()
 
 
 def _cover(pdf: ReportPDF, export: dict, integrity: str, draft: bool) -> None:
@@ -91,16 +91,10 @@ def _cover(pdf: ReportPDF, export: dict, integrity: str, draft: bool) -> None:
     pdf.cell(0, 9, pdf.text_of(f"Overall score: {overall}   ({score['answered']}/{score['visible']} answered)"),
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=10)
-    with pdf.table(col_widths=(120, 35, 25), text_align=("LEFT", "RIGHT", "RIGHT"), line_height=5.5,
-                   first_row_as_headings=True) as table:
-        row = table.row()
-        for head in ("Section", "Answered", "Score"):
-            row.cell(head)
-        for s in export["sections"]:
-            row = table.row()
-            row.cell(pdf.text_of(s["title"]))
-            row.cell(f"{s['answered']}/{s['visible']}")
-            row.cell("—" if s["percent"] is None else f"{s['percent']:.0f} %")
+    pdf.rows_table(("Section", "Answered", "Score"), (120, 35, 25),
+                   [[s["title"], f"{s['answered']}/{s['visible']}", "—" if s["percent"] is None
+                     else f"{s['percent']:.0f} %"] for s in export["sections"]],
+                   size=10, line_height=5.5, align=("LEFT", "RIGHT", "RIGHT"))
     pdf.ln(4)
     pdf.facts([("Integrity hash", integrity),
                ("Record hash", audit["record_hash"] or "— (not signed yet)")], label_width=38)
@@ -126,25 +120,16 @@ def _findings(pdf: ReportPDF, export: dict) -> None:
     if not export["findings"]:
         pdf.para("No findings were raised.")
         return
-    pdf.set_font("DejaVu", size=8.5)
-    with pdf.table(col_widths=(9, 24, 14, 45, 58, 30), text_align="LEFT", line_height=4.3,
-                   first_row_as_headings=True) as table:
-        row = table.row()
-        for head in ("No.", "Severity", "Clause", "Requirement", "Finding and evidence", "CAPA"):
-            row.cell(head)
-        for f in export["findings"]:
-            capa = f["capa"] or {}
-            capa_text = capa.get("number") and f"{capa['number']} ({(capa.get('state') or '').replace('_', ' ')})" \
-                or ("no CAPA: " + (capa.get("reason") or "") if capa.get("decision") == "no_capa"
-                    else "awaiting decision" if capa.get("decision") == "pending" else "—")
-            row = table.row()
-            row.cell(str(f["number"]))
-            row.cell(pdf.text_of(f["severity_label"]))
-            row.cell(pdf.text_of(f["clause"] or "—"))
-            row.cell(pdf.text_of(f["requirement"] or "—"))
-            row.cell(pdf.text_of(f["description"] + (f"\nEvidence: {f['evidence']}" if f["evidence"] else "")))
-            row.cell(pdf.text_of(capa_text))
-    pdf.set_font("DejaVu", size=10)
+    rows = []
+    for f in export["findings"]:
+        capa = f["capa"] or {}
+        capa_text = capa.get("number") and f"{capa['number']} ({(capa.get('state') or '').replace('_', ' ')})" \
+            or ("no CAPA: " + (capa.get("reason") or "") if capa.get("decision") == "no_capa"
+                else "awaiting decision" if capa.get("decision") == "pending" else "—")
+        rows.append([str(f["number"]), f["severity_label"], f["clause"] or "—", f["requirement"] or "—",
+                     f["description"] + (f"\nEvidence: {f['evidence']}" if f["evidence"] else ""), capa_text])
+    pdf.rows_table(("No.", "Severity", "Clause", "Requirement", "Finding and evidence", "CAPA"),
+                   (9, 24, 14, 45, 58, 30), rows, line_height=4.3)
 
 
 def _answers(pdf: ReportPDF, export: dict) -> None:
@@ -152,19 +137,13 @@ def _answers(pdf: ReportPDF, export: dict) -> None:
     pdf.h2("Answers")
     for n, section in enumerate(export["sections"], 1):
         pdf.para(f"{n}. {section['title']}", size=10.5, bold=True)
-        pdf.set_font("DejaVu", size=8.5)
-        with pdf.table(col_widths=(10, 92, 38, 40), text_align="LEFT", line_height=4.2,
-                       first_row_as_headings=False) as table:
-            for m, q in enumerate(section["questions"], 1):
-                if not q["visible"]:
-                    continue
+        rows = []
+        for m, q in enumerate(section["questions"], 1):
+            if q["visible"]:
                 answer = q["display"] or ("—" if q["type"] != "photo" else f"{len(q['photos'])} photo(s)")
-                row = table.row()
-                row.cell(f"{n}.{m}")
-                row.cell(pdf.text_of(q["text"] + (f"  [{q['clause']}]" if q["clause"] else "")))
-                row.cell(pdf.text_of(answer))
-                row.cell(pdf.text_of(q["note"] or ""))
-        pdf.set_font("DejaVu", size=10)
+                rows.append([f"{n}.{m}", q["text"] + (f"  [{q['clause']}]" if q["clause"] else ""), answer,
+                             q["note"] or ""])
+        pdf.rows_table(None, (10, 92, 38, 40), rows)
         pdf.ln(2)
 
 

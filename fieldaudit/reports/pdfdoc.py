@@ -13,6 +13,8 @@ from fpdf import FPDF
 from ..paths import resource
 
 REPLACEMENT = "\ufffd"
+# Lines one table row may hold before it continues in the next row; comfortably less than a page.
+ROW_LINES = 40
 # System fonts used, when installed, for scripts DejaVu Sans lacks (CJK above all). None is required.
 FALLBACK_CANDIDATES = [
     ("NotoCJK", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -62,6 +64,16 @@ class ReportPDF(FPDF):
         self.set_creator("FieldAudit")
         self.set_font("DejaVu", size=10)
 
+    def to_bytes(self) -> bytes:
+        """The finished PDF; the font files fontTools keeps open are closed here, not left to the garbage collector."""
+        try:
+            return bytes(self.output())
+        finally:
+            for font in self.fonts.values():
+                close = getattr(font, "close", None)
+                if close:
+                    close()
+
     def text_of(self, value) -> str:
         """Text with every character no loaded font can draw replaced by U+FFFD (never silently dropped)."""
         text = "" if value is None else str(value)
@@ -88,6 +100,31 @@ class ReportPDF(FPDF):
         self.set_text_color(0, 0, 0)
 
     # -- small layout helpers ---------------------------------------------------------------------------------
+
+    def rows_table(self, headings, widths, rows, *, size: float = 8.5, line_height: float = 4.2,
+                   align="LEFT") -> None:
+        """A bordered table whose rows never outgrow a page: a cell taller than ROW_LINES lines continues in the
+        next row (fpdf2 cannot split one row across pages). `widths` are in mm and fill the text width."""
+        self.set_font("DejaVu", size=size)
+        with self.table(col_widths=widths, text_align=align, line_height=line_height,
+                        first_row_as_headings=bool(headings)) as out:
+            if headings:
+                head = out.row()
+                for text in headings:
+                    head.cell(text)
+            for row in rows:
+                cells = [self.text_of(value) for value in row]
+                lines = [self.multi_cell(w - 2, line_height, text, dry_run=True, output="LINES") if text else [""]
+                         for w, text in zip(widths, cells)]
+                tallest = max(len(cell) for cell in lines)
+                chunks = [cells] if tallest <= ROW_LINES else [
+                    ["\n".join(cell[k * ROW_LINES:(k + 1) * ROW_LINES]) for cell in lines]
+                    for k in range(-(-tallest // ROW_LINES))]
+                for chunk in chunks:
+                    line = out.row()
+                    for text in chunk:
+                        line.cell(text)
+        self.set_font("DejaVu", size=10)
 
     def h1(self, text: str) -> None:
         self.set_font("DejaVu", "B", 16)
