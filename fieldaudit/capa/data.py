@@ -125,6 +125,19 @@ def list_capas(db, *, site_ids=None, state=None, owner_id=None, severity=None, s
     return [r for r in rows if r["due_status"] == "overdue"] if overdue else rows
 
 
+def open_at_workstation(db, workstation_id: str) -> list[dict]:
+    """CAPAs not yet closed that answer findings of audits at one workstation (for its scan page)."""
+    rows = dbm.query(
+        db, "SELECT DISTINCT c.id, c.number, c.title, c.state, c.due_date, s.timezone FROM capas c"
+            " JOIN sites s ON s.id = c.site_id JOIN finding_triage t ON t.capa_id = c.id"
+            " JOIN findings f ON f.id = t.finding_id JOIN audits a ON a.id = f.audit_id"
+            " WHERE a.workstation_id = ? AND c.state NOT IN ('closed', 'rejected', 'cancelled') ORDER BY c.number",
+        (workstation_id,))
+    for row in rows:
+        row["due_status"] = due_status(row["due_date"], row["timezone"], row["state"])
+    return rows
+
+
 def update_fields(db, capa: dict, fields: dict, by: str) -> list[str]:
     """Change plain fields, one history event per changed field; returns the fields that changed."""
     if capa["state"] in states.TERMINAL:

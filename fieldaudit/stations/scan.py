@@ -1,18 +1,16 @@
 """The scan landing page /w/<code> a label's QR code opens, station search, QR images and label sheets."""
-import sqlite3
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from .. import db as dbm
 from ..appdb import get_db
 from ..auth.access import ensure_found
+from ..capa import data as capa_data
 from ..checklists import store as checklist_store
 from . import data, qr
 
 bp = Blueprint("scan", __name__)
 
-CAPA_OPEN_STATES_EXCLUDED = ("closed", "rejected", "cancelled")
 
 
 def base_url() -> str:
@@ -83,12 +81,11 @@ def station(code):
                            "unread": reader and workflow.receipt(db, current["id"], current_user.id) is None})
     can_audit = current_user.can("run_audits", ws["site_id"])
     return render_template(
-        "stations/scan.html", ws=ws, procedures=procedures, capas=open_capas(db, ws),
+        "stations/scan.html", ws=ws, procedures=procedures, capas=capa_data.open_at_workstation(db, ws["id"]),
         recent=_recent_audits(db, ws), can_audit=can_audit, kinds=documents.KINDS,
         checklists=_checklists(db, {p["doc"]["code"] for p in procedures}) if can_audit else [],
         can_manage=current_user.can("manage_site", ws["site_id"]),
-        capa_endpoint="capa.show" if "capa.show" in current_app.view_functions
-        and current_user.can("view_audits", ws["site_id"]) else None)
+        can_view_capa=current_user.can("view_audits", ws["site_id"]))
 
 
 def _recent_audits(db, ws: dict) -> list[dict]:
@@ -107,26 +104,6 @@ def _checklists(db, codes: set[str]) -> list[dict]:
                 if q.procedure}
         row["procedures_here"] = sorted(used & codes)
     return sorted(rows, key=lambda r: (not r["procedures_here"], r["title"]))
-
-
-def open_capas(db, ws: dict) -> list[dict] | None:
-    """Open CAPAs raised from findings at this station; None while this installation has no CAPA table.
-
-    CAPA is its own module (fieldaudit/capa); this read stays deliberately small and tolerant so the landing page
-    never breaks on a CAPA schema change — its owner may replace it with a data function of fieldaudit.capa.
-    """
-    if not db["capas"].exists():
-        return None
-    marks = ", ".join("?" for _ in CAPA_OPEN_STATES_EXCLUDED)
-    try:
-        return dbm.query(db, "SELECT DISTINCT c.id, c.number, c.title, c.state, c.due_date FROM capas c"
-                             " JOIN finding_triage t ON t.capa_id = c.id JOIN findings f ON f.id = t.finding_id"
-                             " JOIN audits a ON a.id = f.audit_id WHERE a.workstation_id = ? AND c.site_id = ?"
-                             f" AND c.state NOT IN ({marks}) ORDER BY c.number",
-                         (ws["id"], ws["site_id"], *CAPA_OPEN_STATES_EXCLUDED))
-    except sqlite3.OperationalError:
-        current_app.logger.warning("open CAPAs of %s could not be read; the CAPA schema differs", ws["code"])
-        return []
 
 
 # -- QR codes and label sheets ----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from fieldaudit.audits import data as audits
 from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.documents import data as documents
 from fieldaudit.stations import data as stations
-from fieldaudit.stations.scan import open_capas
 from tests.conftest import PASSWORD, csrf_from, make_user
 from tests.documents.conftest import approve, submit
 
@@ -53,15 +52,26 @@ def test_auditor_sees_recent_audits_and_starts_an_audit_here_with_the_checklists
     assert "Station A1" in html and f'value="{station["version"]["id"]}" required checked' in html
 
 
-def test_capa_slot_is_an_empty_state_without_a_heading(auth, app, plant, station, db):
+def test_station_lists_open_capas_of_its_findings(auth, plant, station, db):
+    from fieldaudit.audits import record
+    from fieldaudit.capa import data as capa_data
+
     auth.login("aud.a")
     page = auth.client.get("/w/A-01").get_data(as_text=True)
     assert 'id="station-capas"' in page and "No open corrective actions at this station." in page
-    with app.test_request_context():
-        html = render_template("stations/_station_capas.html", capas=None, capa_endpoint=None)
-    assert "<h2" not in html and "No open corrective actions" in html
-    bare = dbm.connect(":memory:")
-    assert open_capas(bare, plant["ws_a"]) is None  # an installation without the CAPA table
+    audit = station["audit"]
+    audits.save_answer(db, audit, "q", "no", None, plant["auditor"]["id"])
+    finding = audits.add_finding(db, audit, {"severity": "minor", "description": "Wrong torque"},
+                                 plant["auditor"]["id"])
+    record.submit(db, audit["id"], plant["auditor"])
+    capa = capa_data.create_capa(db, site=plant["a"], title="Torque drift at A-01", by=plant["qm"]["id"],
+                                 source="audit", finding_ids=[finding["id"]])
+    page = auth.client.get("/w/A-01").get_data(as_text=True)
+    assert "Open CAPAs here (1)" in page and capa["number"] in page and f"/capa/{capa['id']}" in page
+    auth.logout()
+    auth.login("op.a")
+    page = auth.client.get("/w/A-01").get_data(as_text=True)
+    assert capa["number"] in page and f"/capa/{capa['id']}" not in page  # operators see it, quality opens it
 
 
 def test_signed_out_scan_goes_through_login_and_back_to_the_station(client, plant, station):
