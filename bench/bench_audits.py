@@ -275,9 +275,15 @@ class Session:
         """Save answer i: question i mod 50, flipping between its two values on every pass."""
         question = self.questions[i % QUESTIONS]
         value = KINDS[i % QUESTIONS % len(KINDS)][2][(i // QUESTIONS) % 2]
-        self.headers["HX-Target"] = f"q-{question.id}"
-        response = self.client.post(f"/audits/{self.audit_id}/answers/{question.id}",
-                                    data={"csrf_token": self.token, "value": value, "note": ""},
+        self.headers["HX-Target"] = self.headers["HX-Trigger"] = f"q-{question.id}"
+        # htmx sends the whole section form (every question's v-/n- fields), as a tablet does.
+        self.last[question.id] = value
+        form = {"csrf_token": self.token}
+        for q in self.questions:
+            if q.id in self.last:
+                form[f"v-{q.id}"] = self.last[q.id]
+            form[f"n-{q.id}"] = ""
+        response = self.client.post(f"/audits/{self.audit_id}/answers/{question.id}", data=form,
                                     headers=self.headers)
         body = response.get_data()
         assert response.status_code == 200, (response.status_code, body[:300])
@@ -344,7 +350,8 @@ def check_page(ctx: dict, html: str) -> list[str]:
         wanted = [q.text, q.guidance, q.clause] + ([q.unit] if q.unit else []) + [o.label for o in q.options]
         wanted += {"yes_no": ["Yes", "No", "N/A"], "pass_fail": ["Pass", "Fail"]}.get(q.type, [])
         missing += [f"{q.id}: {w!r}" for w in wanted if str(escape(w)) not in html]
-        form = html.partition(f'<form id="q-{q.id}"')[2].partition("</form>")[0]
+        block = html.partition(f'<div id="q-{q.id}"')[2]
+        form = re.split(r'<div id="q-|</form>', block, maxsplit=1)[0]
         # Screen readers need the question as the name of its inputs: a legend, or an aria label of either kind.
         if not any(marker in form for marker in ("<legend", "aria-labelledby=", "aria-label=")):
             missing.append(f"{q.id}: accessible name of its inputs")
@@ -486,23 +493,22 @@ def print_profile(profiler: cProfile.Profile, saves: int) -> None:
 
 def page_anatomy(html: str) -> list[tuple[str, float]]:
     """What the section page's bytes are made of (KB), to show where a smaller page would come from."""
-    forms = re.findall(r'<form id="q-.*?</form>', html, re.DOTALL)
+    forms = re.findall(r'<div id="q-.*?(?=<div id="q-|<noscript>)', html, re.DOTALL)
     parts = [
         ("whole page", len(html.encode())),
-        (f"{len(forms)} question forms", sum(len(f.encode()) for f in forms)),
+        (f"{len(forms)} questions", sum(len(f.encode()) for f in forms)),
         ("indentation and blank lines", len(html.encode()) - len(re.sub(r"\n\s+", "\n", html).encode())),
-        ("question text repeated in <legend> and aria-label (×3 per question)",
-         sum(len(m.encode()) for m in re.findall(r'<legend class="visually-hidden">.*?</legend>| aria-label="[^"]*"',
-                                                  html))),
-        ("hx-post/-trigger/-target/-swap/-sync on every form",
+        ("accessible names (aria-labelledby pointing at the visible text, aria-label)",
+         sum(len(m.encode()) for m in re.findall(r' aria-labelledby="[^"]*"| aria-label="[^"]*"', html))),
+        ("hx-post/-trigger (per question) and -target/-swap/-sync (once on the form)",
          sum(len(m) for m in re.findall(r' ?hx-(?:post|trigger|target|swap|sync)="[^"]*"', html))),
-        ("CSRF hidden input in every form", sum(len(m) for m in re.findall(r'<input type="hidden" name="csrf_token"'
+        ("CSRF hidden inputs (section form and sign-out form)", sum(len(m) for m in re.findall(r'<input type="hidden" name="csrf_token"'
                                                                            r' value="[^"]*">', html))),
-        ("'Finding…' link and <noscript> Save button in every form",
-         sum(len(m.encode()) for m in re.findall(r'<a class="btn btn-quiet" href="[^"]*">Finding…</a>|'
-                                                 r'<noscript>.*?</noscript>', html))),
+        ("'Finding…' buttons and the <noscript> Save-section button",
+         sum(len(m.encode()) for m in re.findall(r'<button class="btn btn-quiet" name="raise"[^>]*>Finding…</button>|'
+                                                 r'<noscript>.*?</noscript>', html, re.DOTALL))),
         ("question texts, guidance, clauses and choice labels themselves (approx.)",
-         sum(len(m.encode()) for m in re.findall(r'<span class="q-text">.*?</span>|<p class="q-guidance">.*?</p>|'
+         sum(len(m.encode()) for m in re.findall(r'<span class="q-text"[^>]*>.*?</span>|<p class="q-guidance">.*?</p>|'
                                                  r'<span class="badge clause">.*?</span>|<span>[^<]*</span>', html))),
         ("gzip -6 of the whole page", len(gzip.compress(html.encode(), 6))),
     ]
