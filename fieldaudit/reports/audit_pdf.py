@@ -25,6 +25,10 @@ def _local(instant: str | None, tz: str) -> str:
 def downscale(data: bytes) -> tuple[bytes, int, int]:
     """A smaller JPEG for the report, and its size."""
     with Image.open(io.BytesIO(data)) as im:
+        # Decode JPEGs at reduced scale first (in the photo's own shape); re-shrinking dominates a long report.
+        scale = PHOTO_SIDE / max(im.size)
+        if scale < 1:
+            im.draft("RGB", (max(1, int(im.width * scale)), max(1, int(im.height * scale))))
         im = im.convert("RGB")
         im.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
         out = io.BytesIO()

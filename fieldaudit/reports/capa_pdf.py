@@ -1,8 +1,6 @@
 """One CAPA on paper: header facts, linked findings, what each step recorded, actions and the whole timeline.
 
-`build` is pure (rows in, PDF bytes out); `collect` reads what it needs from the database. `table` is the
-page-safe table both this report and the site summary use: fpdf2 cannot split one table row across pages and
-refuses a row taller than a page, so a cell with a very long text is cut into continuation rows first.
+`build` is pure (rows in, PDF bytes out); `collect` reads what it needs from the database.
 """
 from __future__ import annotations
 
@@ -12,35 +10,6 @@ from ..checklists import SEVERITY_LABELS
 from ..ids import now_iso
 from ..timefmt import local_time
 from .pdfdoc import ReportPDF
-
-ROW_LINES = 20  # text lines per table row at most: a longer cell continues in the next row (a page holds ~55)
-
-
-def table(pdf: ReportPDF, headings, widths, rows, *, size: float = 8.5, line_height: float = 4.2,
-          align="LEFT") -> None:
-    """A bordered table whose rows never outgrow a page; every value goes through `text_of`."""
-    pdf.set_font("DejaVu", size=size)
-    with pdf.table(col_widths=widths, text_align=align, line_height=line_height,
-                   first_row_as_headings=bool(headings)) as out:
-        if headings:
-            head = out.row()
-            for text in headings:
-                head.cell(text)
-        for row in rows:
-            cells = [pdf.text_of(value) for value in row]
-            lines = [pdf.multi_cell(w, line_height, text, dry_run=True, output="LINES") if text else [""]
-                     for w, text in zip(widths, cells)]
-            if max(len(cell) for cell in lines) <= ROW_LINES:
-                chunks = [cells]
-            else:
-                count = -(-max(len(cell) for cell in lines) // ROW_LINES)
-                chunks = [["\n".join(cell[k * ROW_LINES:(k + 1) * ROW_LINES]) for cell in lines]
-                          for k in range(count)]
-            for chunk in chunks:
-                line = out.row()
-                for text in chunk:
-                    line.cell(text)
-    pdf.set_font("DejaVu", size=10)
 
 
 def collect(db, capa: dict) -> dict:
@@ -83,16 +52,16 @@ def build(capa: dict, actions: list[dict], events: list[dict], findings: list[di
     _header(pdf, capa)
     pdf.h2(f"Linked findings ({len(findings)})")
     if findings:
-        table(pdf, ("Audit", "No.", "Severity", "Clause", "Finding"), (32, 10, 28, 18, 92),
+        pdf.rows_table(("Audit", "No.", "Severity", "Clause", "Finding"), (32, 10, 28, 18, 92),
               ([f["audit_number"], f["number"], SEVERITY_LABELS.get(f["severity"], f["severity"]),
                 f["clause"] or "—", f["description"]] for f in findings))
     else:
         pdf.para(f"No audit finding is linked; the CAPA was raised from: {states.SOURCES.get(capa['source'])}.")
     _steps(pdf, capa, actions)
     pdf.h2(f"Timeline ({len(events)} events)")
-    table(pdf, ("When", "Who", "What", "Note"), (35, 26, 69, 50),
+    pdf.rows_table(("When", "Who", "What", "Note"), (35, 26, 69, 50),
           ([local_time(e["at"], tz), e["actor_name"] or "system", describe(e), e["note"]] for e in events))
-    return bytes(pdf.output())
+    return pdf.to_bytes()
 
 
 def _header(pdf: ReportPDF, capa: dict) -> None:
@@ -129,7 +98,7 @@ def _steps(pdf: ReportPDF, capa: dict, actions: list[dict]) -> None:
               + [("Root cause", capa["root_cause"] or "not recorded yet")], label_width=30)
     pdf.h2(f"3. Actions ({len(actions)})")
     if actions:
-        table(pdf, ("Kind", "Action", "Owner", "Due", "Status", "Notes"), (22, 54, 26, 26, 22, 30),
+        pdf.rows_table(("Kind", "Action", "Owner", "Due", "Status", "Notes"), (22, 54, 26, 26, 22, 30),
               ([states.ACTION_KINDS.get(a["kind"], a["kind"]), a["description"], a["owner_name"],
                 _due(a["due_date"], a.get("due_status")),
                 a["status"] + (f"\n{a['done_at'][:10]}" if a["done_at"] else ""), a["done_note"]]

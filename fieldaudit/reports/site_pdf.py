@@ -16,7 +16,6 @@ from ..capa import data as capas
 from ..capa import states
 from ..checklists import SEVERITY_LABELS
 from ..timefmt import local_time
-from .capa_pdf import table
 from .pdfdoc import ReportPDF
 
 DEFAULT_DAYS = 90
@@ -113,7 +112,7 @@ def build(summary: dict, *, generated: str | None = None) -> bytes:
 
     pdf.h2(f"Audits in the period ({len(rows)})")
     if rows:
-        table(pdf, ("Number", "Checklist", "Place", "Auditor", "Date", "Score", "Findings"),
+        pdf.rows_table(("Number", "Checklist", "Place", "Auditor", "Date", "Score", "Findings"),
               (30, 40, 32, 25, 20, 17, 16),
               ([a["number"], f"{a['checklist_title']} v{a['checklist_version']}",
                 " · ".join(p for p in (a["area_name"], a["workstation_name"]) if p) or "whole site",
@@ -125,7 +124,7 @@ def build(summary: dict, *, generated: str | None = None) -> bytes:
     pdf.h2("Average score per checklist")
     by_checklist = checklist_scores(rows)
     if by_checklist:
-        table(pdf, ("Checklist", "Audits", "Average", "Lowest", "Highest"), (92, 20, 24, 22, 22),
+        pdf.rows_table(("Checklist", "Audits", "Average", "Lowest", "Highest"), (92, 20, 24, 22, 22),
               ([r["title"], str(r["audits"]), _pct(r["average"]), _pct(r["low"]), _pct(r["high"])]
                for r in by_checklist))
     else:
@@ -133,19 +132,19 @@ def build(summary: dict, *, generated: str | None = None) -> bytes:
 
     pdf.h2(f"Findings by severity ({len(findings)})")
     severities = Counter(f["severity"] for f in findings)
-    table(pdf, ("Severity", "Findings"), (140, 40),
+    pdf.rows_table(("Severity", "Findings"), (140, 40),
           ([SEVERITY_LABELS[s], str(severities[s])] for s in SEVERITY_ORDER))
     pdf.h2(f"Findings by clause (top {TOP_CLAUSES})")
     top, without = clause_counts(findings)
     if top:
-        table(pdf, ("Clause", "Findings"), (140, 40), ([clause, str(n)] for clause, n in top))
+        pdf.rows_table(("Clause", "Findings"), (140, 40), ([clause, str(n)] for clause, n in top))
     if without or not top:
         pdf.para(f"{without} finding(s) cite no clause." if findings else "No findings in this period.",
                  color=(90, 90, 90))
 
     pdf.h2(f"Open CAPAs ({len(summary['open_capas'])}, {overdue} overdue)")
     if summary["open_capas"]:
-        table(pdf, ("Number", "Title", "State", "Owner", "Due", "Overdue"), (30, 54, 30, 28, 22, 16),
+        pdf.rows_table(("Number", "Title", "State", "Owner", "Due", "Overdue"), (30, 54, 30, 28, 22, 16),
               ([c["number"], c["title"], states.STATE_LABELS[c["state"]], c["owner_name"] or "not assigned",
                 c["due_date"] or "—", "yes" if c["due_status"] == "overdue" else ""]
                for c in summary["open_capas"]))
@@ -154,9 +153,9 @@ def build(summary: dict, *, generated: str | None = None) -> bytes:
 
     pdf.h2(f"CAPAs closed in the period ({len(summary['closed_capas'])})")
     if summary["closed_capas"]:
-        table(pdf, ("Number", "Title", "Raised", "Closed", "Effectiveness"), (30, 78, 22, 22, 28),
+        pdf.rows_table(("Number", "Title", "Raised", "Closed", "Effectiveness"), (30, 78, 22, 22, 28),
               ([c["number"], c["title"], c["raised_on"], str(_local_date(c["closed_at"], tz)),
                 (c["effectiveness_result"] or "—").replace("_", " ")] for c in summary["closed_capas"]))
     else:
         pdf.para("No CAPA was closed in this period.")
-    return bytes(pdf.output())
+    return pdf.to_bytes()
