@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT))  # run as `python bench/bench_photos.py` from a ch
 
 from PIL import ExifTags, Image, ImageDraw, ImageOps  # noqa: E402
 
+from camera import camera_base
+
 from fieldaudit.evidence.pipeline import ingest  # noqa: E402
 
 TARGET_RATIO = 0.5  # 12 MP ingest median must be at most half the naive median
@@ -45,15 +47,7 @@ except OSError:
 
 def camera_jpeg(width: int, height: int) -> bytes:
     """A camera-like JPEG: gradients, mid-frequency texture and sensor noise, quality 92, EXIF orientation 6 + GPS."""
-    gradient = Image.linear_gradient("L")
-    channels = []
-    for angle in (0, 90, 45):
-        smooth = gradient.rotate(angle).resize((width, height), Image.Resampling.BILINEAR)
-        texture = Image.effect_noise((width // 16, height // 16), 60).resize((width, height), Image.Resampling.BICUBIC)
-        channels.append(Image.blend(smooth, texture, 0.45))
-    im = Image.merge("RGB", channels)
-    grain = Image.effect_noise((width, height), 14)
-    im = Image.blend(im, Image.merge("RGB", (grain, grain, grain)), 0.22)
+    im = camera_base(width, height)
     draw = ImageDraw.Draw(im)
     for k in range(60):  # hard edges, like fixtures and labels in a shop-floor photo
         x, y = (k * 397) % width, (k * 263) % height

@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT))  # run as `python bench/bench_reports.py` from a c
 import fpdf  # noqa: E402
 from PIL import ExifTags, Image, ImageChops, ImageDraw  # noqa: E402
 
+from camera import camera_base
+
 from fieldaudit import config, create_app  # noqa: E402
 from fieldaudit import db as dbm  # noqa: E402
 from fieldaudit.audits import data as audits  # noqa: E402
@@ -67,19 +69,6 @@ def checklist_yaml() -> str:
                       f"        type: {kind}", f"        clause: \"8.{q % 7 + 1}.{s % 4 + 1}\""]
             lines += [f"        {line.strip()}" for line in extra.splitlines() if line.strip()]
     return "\n".join(lines) + "\n"
-
-
-def camera_base(width: int, height: int) -> Image.Image:
-    """A camera-like picture (gradients, mid-frequency texture, sensor grain) as in bench_photos.py."""
-    gradient = Image.linear_gradient("L")
-    channels = []
-    for angle in (0, 90, 45):
-        smooth = gradient.rotate(angle).resize((width, height), Image.Resampling.BILINEAR)
-        texture = Image.effect_noise((width // 16, height // 16), 60).resize((width, height), Image.Resampling.BICUBIC)
-        channels.append(Image.blend(smooth, texture, 0.45))
-    im = Image.merge("RGB", channels)
-    grain = Image.effect_noise((width, height), 14)
-    return Image.blend(im, Image.merge("RGB", (grain, grain, grain)), 0.22)
 
 
 def camera_jpeg(base: Image.Image, n: int) -> bytes:
