@@ -76,11 +76,17 @@ def seed_capas(db, *, progress=lambda message: None) -> int:
     site = stations.get_site_by_code(db, "PLT1")
     qm, operator = users.get_user_by_username(db, "quality"), users.get_user_by_username(db, "operator")
     made = 0
+    used_audits: set[str] = set()
     for target, days_ago, title in PLAN:
-        pending = triage.pending(db, [site["id"]])
+        raised = ids.iso(datetime.now(timezone.utc) - timedelta(days=days_ago))
+        # A finding of an audit submitted before the CAPA is raised, from an audit not used yet when possible,
+        # so several stations' pages show open CAPAs.
+        pending = [f for f in triage.pending(db, [site["id"]]) if f["submitted_at"] <= raised]
+        pending.sort(key=lambda f: f["audit_number"] in used_audits)
         with _at(days_ago):
             if title is None and pending:
                 finding = pending[0]
+                used_audits.add(finding["audit_number"])
                 capa = data.create_capa(db, site=site, title=finding["description"][:120], by=qm["id"],
                                         source="audit", severity=finding["severity"], owner_id=qm["id"],
                                         description=finding["description"], source_ref=finding["audit_number"],
