@@ -2,7 +2,7 @@
 import hashlib
 import re
 
-from flask import Blueprint, abort, current_app, send_from_directory, url_for
+from flask import Blueprint, abort, send_from_directory, url_for
 
 from . import paths
 

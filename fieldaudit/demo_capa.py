@@ -4,6 +4,8 @@ from datetime import datetime, timedelta, timezone
 from . import db as dbm
 from . import ids
 from .auth import users
+from .capa import actions as capa_actions
+from .capa import commands as capa_commands
 from .capa import data, states, triage
 from .stations import data as stations
 
@@ -44,15 +46,15 @@ def _advance(db, capa: dict, target: str, raised_days_ago: int, qm: dict, operat
             if step == "implementation":
                 due = data.local_today(current["timezone"]) + timedelta(days=14 if target != "implementation" else -3)
                 due = max(due, datetime.fromisoformat(current["raised_on"]).date())
-                data.add_action(db, current, kind="corrective", description="Add the check frequency to the work "
+                capa_actions.add_action(db, current, kind="corrective", description="Add the check frequency to the work "
                                 "instruction and brief every shift", owner_id=operator["id"], due_date=due.isoformat(),
                                 by=qm["id"])
-                data.add_action(db, current, kind="preventive", description="Include check frequencies in the "
+                capa_actions.add_action(db, current, kind="preventive", description="Include check frequencies in the "
                                 "yearly instruction review", owner_id=qm["id"], due_date=due.isoformat(), by=qm["id"])
             if step == "effectiveness_check":
-                for action in data.list_actions(db, capa["id"]):
+                for action in capa_actions.list_actions(db, capa["id"]):
                     owner = operator if action["owner_id"] == operator["id"] else qm
-                    data.update_action(db, current, action, {"status": "done", "done_note": "Done and briefed"},
+                    capa_actions.update_action(db, current, action, {"status": "done", "done_note": "Done and briefed"},
                                        owner["id"], owner_only=owner is operator)
                 data.update_fields(db, current, {"effectiveness_due": data.local_today(current["timezone"])
                                                  .isoformat()}, qm["id"])
@@ -60,11 +62,11 @@ def _advance(db, capa: dict, target: str, raised_days_ago: int, qm: dict, operat
                 data.update_fields(db, data.get_capa(db, capa["id"]), {
                     "effectiveness_result": "effective",
                     "effectiveness_notes": "Six weeks of audits and the defect log show no repeat."}, qm["id"])
-            data.transition(db, capa["id"], step, expected_state=data.get_capa(db, capa["id"])["state"],
+            capa_commands.transition(db, capa["id"], step, expected_state=data.get_capa(db, capa["id"])["state"],
                             by=qm["id"], command_id=ids.new_id())
     if target in ("rejected", "cancelled"):
         with _at(max(raised_days_ago - 3, 0.01)):
-            data.transition(db, capa["id"], target, expected_state="open", by=qm["id"], command_id=ids.new_id(),
+            capa_commands.transition(db, capa["id"], target, expected_state="open", by=qm["id"], command_id=ids.new_id(),
                             reason="Already covered by an open CAPA" if target == "cancelled"
                             else "Not a nonconformity: the requirement does not apply to this line")
 

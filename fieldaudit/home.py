@@ -19,6 +19,7 @@ def index():
     for site in sites:
         site["roles"] = sorted(current_user.roles_at(site["id"]), key=list(ROLE_LABELS).index)
         site["workstation_count"] = len(stations.list_workstations(db, site["id"]))
+    from .capa import actions as capa_actions
     from .capa import data as capa, triage
 
     in_progress = audits.list_audits(db, auditor_id=current_user.id, status="in_progress", limit=20)
@@ -31,7 +32,7 @@ def index():
     return render_template("home/index.html", sites=sites, role_labels=ROLE_LABELS,
                            paired=settings.hub_paired(db), in_progress=in_progress,
                            can_audit=current_user.can_anywhere("run_audits"), quality=quality,
-                           my_actions=capa.my_actions(db, current_user.id))
+                           my_actions=capa_actions.my_actions(db, current_user.id))
 
 
 def health():

@@ -39,7 +39,7 @@ def due_status(due: str | None, tz: str, state: str) -> str | None:
     return "due_soon" if when <= today + timedelta(days=DUE_SOON_DAYS) else None
 
 
-def _date(value, raised_on: str, label: str) -> str | None:
+def calendar_date(value, raised_on: str, label: str) -> str | None:
     """A calendar date from a form, never before the CAPA was raised."""
     if value in (None, ""):
         return None
@@ -52,7 +52,7 @@ def _date(value, raised_on: str, label: str) -> str | None:
     return parsed.isoformat()
 
 
-def _event(db, capa_id: str, by: str | None, kind: str, field: str = "", old=None, new=None, note: str = ""):
+def add_event(db, capa_id: str, by: str | None, kind: str, field: str = "", old=None, new=None, note: str = ""):
     db["capa_events"].insert({"id": ids.new_id(), "capa_id": capa_id, "at": ids.now_iso(), "actor_id": by,
                               "kind": kind, "field": field, "old_value": None if old is None else str(old),
                               "new_value": None if new is None else str(new), "note": note,
@@ -86,7 +86,7 @@ def create_capa(db, *, site: dict, title: str, by: str, source: str = "internal"
     if severity not in ("major", "minor", "observation", "ofi"):
         raise CapaError("Choose a severity.", 422)
     now, today = ids.now_iso(), local_today(site["timezone"]).isoformat()
-    due = _date(due_date, today, "The due date")
+    due = calendar_date(due_date, today, "The due date")
     with dbm.transaction(db):
         row = {"id": ids.new_id(), "number": next_number(db, f"CAPA-{site['code']}"), "site_id": site["id"],
                "title": title.strip()[:200], "description": description.strip()[:8000], "source": source,
@@ -94,7 +94,7 @@ def create_capa(db, *, site: dict, title: str, by: str, source: str = "internal"
                "owner_id": owner_id or None, "raised_by": by, "raised_at": now, "raised_on": today,
                "due_date": due, "created_at": now, "updated_at": now, "origin": settings.device_id(db)}
         db["capas"].insert(row)
-        _event(db, row["id"], by, "created", note=f"Raised from {states.SOURCES[source].lower()}")
+        add_event(db, row["id"], by, "created", note=f"Raised from {states.SOURCES[source].lower()}")
         if finding_ids:
             triage.link(db, row, list(finding_ids), by)
     return get_capa(db, row["id"])
@@ -147,7 +147,7 @@ def update_fields(db, capa: dict, fields: dict, by: str) -> list[str]:
         if key not in EDITABLE:
             raise CapaError(f"The field {key!r} cannot be edited here.", 400)
         if key in DATE_FIELDS:
-            value = _date(value, capa["raised_on"], "The due date" if key == "due_date" else "The check date")
+            value = calendar_date(value, capa["raised_on"], "The due date" if key == "due_date" else "The check date")
         elif key == "whys":
             value = [str(w).strip()[:500] for w in value][:5]
         elif key == "root_cause_category":
@@ -180,7 +180,7 @@ def update_fields(db, capa: dict, fields: dict, by: str) -> list[str]:
             dbm.execute(db, f"UPDATE capas SET {key} = ? WHERE id = ?", (stored, capa["id"]))
             # Per-field stamps are what a later offline merge compares, field by field.
             stamps[key] = {"at": now, "by": by, "origin": settings.device_id(db)}
-            _event(db, capa["id"], by, "field", key, _show(current[key]), _show(value))
+            add_event(db, capa["id"], by, "field", key, _show(current[key]), _show(value))
             changed.append(key)
         if "effectiveness_result" in changed:
             dbm.execute(db, "UPDATE capas SET effectiveness_checked_at = ?, effectiveness_checked_by = ?"
@@ -197,157 +197,10 @@ def _show(value):
     return value
 
 
-def transition(db, capa_id: str, target: str, *, expected_state: str, by: str, command_id: str,
-               reason: str = "") -> tuple[dict, bool]:
-    """Apply a state command once; a repeat of the same command id returns the first outcome unchanged."""
-    conflict = None
-    with dbm.transaction(db):
-        done = dbm.query_one(db, "SELECT * FROM capa_commands WHERE id = ?", (command_id,))
-        if done is not None:
-            if done["outcome"] == "conflict":
-                raise states.TransitionError(done["message"], conflict=True)
-            return get_capa(db, capa_id), False
-        capa = get_capa(db, capa_id)
-        actions = list_actions(db, capa_id)
-        try:
-            states.check_transition(capa, actions, target, expected_state, reason)
-        except states.TransitionError as exc:
-            if not exc.conflict:
-                raise
-            # A stale command is kept and shown on the timeline for a person to resolve, never applied; it
-            # commits before the refusal is raised.
-            _command(db, command_id, capa_id, target, expected_state, "conflict", exc.message, by, reason)
-            _event(db, capa_id, by, "conflict", "state", expected_state, target, note=exc.message)
-            conflict = exc
-        else:
-            _apply(db, capa, target, expected_state, by, command_id, reason)
-    if conflict is not None:
-        raise conflict
-    return get_capa(db, capa_id), True
-
-
-def _apply(db, capa: dict, target: str, expected_state: str, by: str, command_id: str, reason: str) -> None:
-    """Write a checked transition, its command and its history event (inside the caller's transaction)."""
-    now = ids.now_iso()
-    extra = ""
-    if target == "closed":
-        extra = ", closed_at = ?"
-    elif capa["state"] == "effectiveness_check" and target == "root_cause":
-        extra = ", effectiveness_result = NULL"
-    params = [target, reason.strip()[:2000], now] + ([now] if target == "closed" else []) + [capa["id"]]
-    dbm.execute(db, f"UPDATE capas SET state = ?, state_reason = ?, updated_at = ?{extra} WHERE id = ?", params)
-    _command(db, command_id, capa["id"], target, expected_state, "applied", "", by, reason)
-    note = "Reopened: the effectiveness check failed" if target == "root_cause" and \
-        capa["state"] == "effectiveness_check" else reason.strip()
-    _event(db, capa["id"], by, "transition", "state", capa["state"], target, note=note)
-
-
-def _command(db, command_id, capa_id, target, expected, outcome, message, by, reason):
-    db["capa_commands"].insert({"id": command_id, "capa_id": capa_id, "command": f"move:{target}",
-                                "expected_state": expected, "payload": json.dumps({"reason": reason}),
-                                "outcome": outcome, "message": message, "actor_id": by,
-                                "created_at": ids.now_iso(), "origin": settings.device_id(db)})
-
-
 def events(db, capa_id: str) -> list[dict]:
     """The CAPA's history, oldest first, with who did it."""
     return dbm.query(db, "SELECT e.*, u.display_name AS actor_name FROM capa_events e LEFT JOIN users u"
                          " ON u.id = e.actor_id WHERE e.capa_id = ? ORDER BY e.at, e.id", (capa_id,))
-
-
-# -- actions --------------------------------------------------------------------------------------------------
-
-def list_actions(db, capa_id: str) -> list[dict]:
-    """A CAPA's actions with owner names and due status."""
-    rows = dbm.query(db, "SELECT a.*, u.display_name AS owner_name, s.timezone FROM capa_actions a JOIN users u"
-                         " ON u.id = a.owner_id JOIN capas c ON c.id = a.capa_id JOIN sites s ON s.id = c.site_id"
-                         " WHERE a.capa_id = ? ORDER BY a.created_at", (capa_id,))
-    for row in rows:
-        row["due_status"] = due_status(row["due_date"], row["timezone"], row["status"])
-    return rows
-
-
-def add_action(db, capa: dict, *, kind: str, description: str, owner_id: str, due_date: str, by: str) -> dict:
-    """Plan an action with an owner and a due date."""
-    if capa["state"] in states.TERMINAL:
-        raise CapaError(f"{capa['number']} is {capa['state']}; no new actions.", 409)
-    if kind not in states.ACTION_KINDS:
-        raise CapaError("Choose containment, corrective or preventive.", 422)
-    if not description.strip():
-        raise CapaError("Describe the action.", 422)
-    if not owner_id:
-        raise CapaError("Every action needs an owner.", 422)
-    due = _date(due_date, capa["raised_on"], "The action's due date")
-    if due is None:
-        raise CapaError("Every action needs a due date.", 422)
-    now = ids.now_iso()
-    with dbm.transaction(db):
-        row = {"id": ids.new_id(), "capa_id": capa["id"], "kind": kind, "description": description.strip()[:4000],
-               "owner_id": owner_id, "due_date": due, "status": "open", "done_at": None, "done_note": "",
-               "field_stamps": "{}", "created_at": now, "updated_at": now, "origin": settings.device_id(db)}
-        db["capa_actions"].insert(row)
-        _event(db, capa["id"], by, "action", "action", None, f"{kind}: {row['description']}",
-               note=f"due {due}")
-    return row
-
-
-def get_action(db, action_id: str) -> dict | None:
-    """One action."""
-    return dbm.query_one(db, "SELECT * FROM capa_actions WHERE id = ?", (action_id,))
-
-
-def update_action(db, capa: dict, action: dict, fields: dict, by: str, *, owner_only: bool) -> list[str]:
-    """Change an action; its owner may only report status and a note, the quality manager anything."""
-    if capa["state"] in states.TERMINAL:
-        raise CapaError(f"{capa['number']} is {capa['state']}; its actions can no longer change.", 409)
-    allowed = {"status", "done_note"} if owner_only else {"status", "done_note", "description", "owner_id",
-                                                          "due_date", "kind"}
-    extra = set(fields) - allowed
-    if extra:
-        raise CapaError(f"As the action's owner you can report its status and a note, not {', '.join(sorted(extra))}.",
-                        403)
-    clean = dict(fields)
-    if "status" in clean and clean["status"] not in ("open", "done", "cancelled"):
-        raise CapaError("Status is open, done or cancelled.", 422)
-    if owner_only and clean.get("status") == "cancelled":
-        raise CapaError("Only the quality manager can cancel an action.", 403)
-    if "due_date" in clean:
-        clean["due_date"] = _date(clean["due_date"], capa["raised_on"], "The action's due date")
-        if clean["due_date"] is None:
-            raise CapaError("Every action needs a due date.", 422)
-    if "kind" in clean and clean["kind"] not in states.ACTION_KINDS:
-        raise CapaError("Choose containment, corrective or preventive.", 422)
-    changed, now = [], ids.now_iso()
-    with dbm.transaction(db):
-        current = get_action(db, action["id"])
-        stamps = json.loads(current["field_stamps"])
-        for key, value in clean.items():
-            value = value.strip()[:4000] if isinstance(value, str) and key != "due_date" else value
-            if current[key] == value:
-                continue
-            dbm.execute(db, f"UPDATE capa_actions SET {key} = ? WHERE id = ?", (value, action["id"]))
-            stamps[key] = {"at": now, "by": by, "origin": settings.device_id(db)}
-            _event(db, capa["id"], by, "action", f"action.{key}", current[key], value, note=current["description"])
-            changed.append(key)
-        if "status" in changed:
-            dbm.execute(db, "UPDATE capa_actions SET done_at = ? WHERE id = ?",
-                        (now if clean["status"] == "done" else None, action["id"]))
-        if changed:
-            dbm.execute(db, "UPDATE capa_actions SET field_stamps = ?, updated_at = ? WHERE id = ?",
-                        (json.dumps(stamps), now, action["id"]))
-    return changed
-
-
-def my_actions(db, user_id: str, include_done: bool = False) -> list[dict]:
-    """Actions a person owns across CAPAs, with their due status."""
-    rows = dbm.query(
-        db, "SELECT a.*, c.number, c.title AS capa_title, c.state AS capa_state, s.timezone, s.code AS site_code"
-            " FROM capa_actions a JOIN capas c ON c.id = a.capa_id JOIN sites s ON s.id = c.site_id"
-            " WHERE a.owner_id = ?" + ("" if include_done else " AND a.status = 'open'")
-            + " ORDER BY a.due_date", (user_id,))
-    for row in rows:
-        row["due_status"] = due_status(row["due_date"], row["timezone"], row["status"])
-    return rows
 
 
 def counts_by_state(rows: list[dict]) -> dict[str, int]:

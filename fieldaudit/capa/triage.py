@@ -1,7 +1,7 @@
 """The CAPA triage list: nonconformities of submitted audits waiting for the quality manager's decision."""
 from .. import db as dbm
 from .. import ids, settings
-from .data import CapaError, _event, create_capa
+from .data import CapaError, add_event, create_capa
 
 NEEDS_TRIAGE = ("major", "minor")
 
@@ -89,7 +89,7 @@ def link(db, capa: dict, finding_ids: list[str], by: str) -> None:
                     " decided_by = excluded.decided_by, decided_at = excluded.decided_at,"
                     " updated_at = excluded.updated_at",
                 (finding_id, capa["site_id"], capa["id"], by, now, now, now, settings.device_id(db)))
-            _event(db, capa["id"], by, "link", "finding", None, f"{finding['audit_number']} finding "
+            add_event(db, capa["id"], by, "link", "finding", None, f"{finding['audit_number']} finding "
                                                                f"{finding['number']}", note=finding["description"])
 
 

@@ -11,6 +11,8 @@ from ..auth import safe_next, users
 from ..auth.access import ensure, ensure_found
 from ..checklists import SEVERITY_LABELS
 from ..stations import data as stations
+from . import actions as capa_actions
+from . import commands as capa_commands
 from . import data, states, triage
 
 bp = Blueprint("capa", __name__, url_prefix="/capa")
@@ -26,7 +28,7 @@ def _capa(capa_id: str) -> dict:
     if capa is None or not current_user.roles_at(capa["site_id"]):
         abort(404)
     if not (current_user.can("view_audits", capa["site_id"]) or
-            any(a["owner_id"] == current_user.id for a in data.list_actions(get_db(), capa_id))):
+            any(a["owner_id"] == current_user.id for a in capa_actions.list_actions(get_db(), capa_id))):
         abort(403, description="You can see the CAPAs whose actions you own; ask your quality manager for others.")
     return capa
 
@@ -179,7 +181,7 @@ def link():
 
 def _show_context(capa: dict, **extra) -> dict:
     db = get_db()
-    return {"capa": capa, "actions": data.list_actions(db, capa["id"]), "events": data.events(db, capa["id"]),
+    return {"capa": capa, "actions": capa_actions.list_actions(db, capa["id"]), "events": data.events(db, capa["id"]),
             "findings": triage.linked_findings(db, capa["id"]), "state_labels": states.STATE_LABELS,
             "targets": states.allowed_targets(capa["state"]), "categories": states.CATEGORIES,
             "kinds": states.ACTION_KINDS, "sources": states.SOURCES, "severity_labels": SEVERITY_LABELS,
@@ -218,7 +220,7 @@ def transition(capa_id):
     capa = _managed(capa_id)
     form = request.form
     try:
-        capa, _ = data.transition(get_db(), capa_id, form.get("to", ""), expected_state=form.get("expected_state", ""),
+        capa, _ = capa_commands.transition(get_db(), capa_id, form.get("to", ""), expected_state=form.get("expected_state", ""),
                                   by=current_user.id, command_id=form.get("command_id") or ids.new_id(),
                                   reason=form.get("reason", ""))
     except states.TransitionError as exc:
@@ -238,7 +240,7 @@ def add_action(capa_id):
     if owner and not users.get_user(get_db(), owner):
         abort(404)
     try:
-        data.add_action(get_db(), capa, kind=form.get("kind", ""), description=form.get("description", ""),
+        capa_actions.add_action(get_db(), capa, kind=form.get("kind", ""), description=form.get("description", ""),
                         owner_id=owner, due_date=form.get("due_date", ""), by=current_user.id)
     except data.CapaError as exc:
         if exc.status != 422:
@@ -252,7 +254,7 @@ def update_action(capa_id, action_id):
     """Report progress on an action (its owner) or change it (the quality manager)."""
     capa = _capa(capa_id)
     db = get_db()
-    action = data.get_action(db, action_id)
+    action = capa_actions.get_action(db, action_id)
     if action is None or action["capa_id"] != capa_id:
         abort(404)
     manager = current_user.can("manage_capa", capa["site_id"])
@@ -261,7 +263,7 @@ def update_action(capa_id, action_id):
     fields = {k: request.form[k] for k in ("status", "done_note", "description", "owner_id", "due_date", "kind")
               if k in request.form}
     try:
-        data.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)
+        capa_actions.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)
     except data.CapaError as exc:
         _fail(exc)
     if htmx.is_htmx():
@@ -272,11 +274,11 @@ def update_action(capa_id, action_id):
 
 
 def _my_row(db, action_id: str) -> dict:
-    return next(r for r in data.my_actions(db, current_user.id, include_done=True) if r["id"] == action_id)
+    return next(r for r in capa_actions.my_actions(db, current_user.id, include_done=True) if r["id"] == action_id)
 
 
 @bp.get("/my-actions")
 def my_actions():
     """Open actions I own, across CAPAs, by due date."""
-    return render_template("capa/my_actions.html", rows=data.my_actions(get_db(), current_user.id),
+    return render_template("capa/my_actions.html", rows=capa_actions.my_actions(get_db(), current_user.id),
                            kinds=states.ACTION_KINDS)

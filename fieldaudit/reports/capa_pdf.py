@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from ..capa import actions as capa_actions
 from ..capa import data as capas
 from ..capa import states, triage
 from ..checklists import SEVERITY_LABELS
@@ -14,7 +15,7 @@ from .pdfdoc import ReportPDF
 
 def collect(db, capa: dict) -> dict:
     """What the report of one CAPA needs besides the CAPA itself."""
-    return {"actions": capas.list_actions(db, capa["id"]), "events": capas.events(db, capa["id"]),
+    return {"actions": capa_actions.list_actions(db, capa["id"]), "events": capas.events(db, capa["id"]),
             "findings": triage.linked_findings(db, capa["id"])}
 
 

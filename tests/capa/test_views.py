@@ -7,6 +7,7 @@ import pytest
 
 from fieldaudit import db as dbm
 from fieldaudit import ids
+from fieldaudit.capa import actions as capa_actions
 from fieldaudit.capa import data, triage
 
 
@@ -69,7 +70,7 @@ def test_other_site_cannot_see_a_capa(auth, plant, capa):
 
 
 def test_action_owner_reports_progress_but_nothing_else(auth, plant, capa, db):
-    action = data.add_action(db, capa, kind="corrective", description="Replace hose", owner_id=plant["operator"]["id"],
+    action = capa_actions.add_action(db, capa, kind="corrective", description="Replace hose", owner_id=plant["operator"]["id"],
                              due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
     auth.login("op.a")
     mine = auth.client.get("/capa/my-actions").get_data(as_text=True)
@@ -80,7 +81,7 @@ def test_action_owner_reports_progress_but_nothing_else(auth, plant, capa, db):
     done = auth.post(f"/capa/{capa['id']}/actions/{action['id']}", {"status": "done", "done_note": "New hose fitted"},
                      htmx=True)
     assert done.status_code == 200 and "<html" not in done.get_data(as_text=True)
-    assert data.get_action(db, action["id"])["status"] == "done"
+    assert capa_actions.get_action(db, action["id"])["status"] == "done"
     other = data.create_capa(db, site=plant["a"], title="Other", by=plant["qm"]["id"])
     assert auth.client.get(f"/capa/{other['id']}").status_code == 403
 

@@ -5,6 +5,8 @@ import pytest
 
 from fieldaudit import db as dbm
 from fieldaudit import ids
+from fieldaudit.capa import actions as capa_actions
+from fieldaudit.capa import commands as capa_commands
 from fieldaudit.capa import data, states
 
 FLOW = ["open", "containment", "root_cause", "action_plan", "implementation", "effectiveness_check", "closed"]
@@ -18,7 +20,7 @@ def capa(db, plant):
 
 def move(db, plant, capa_row, target, reason="", command_id=None):
     current = data.get_capa(db, capa_row["id"])
-    return data.transition(db, capa_row["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
+    return capa_commands.transition(db, capa_row["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
                            command_id=command_id or ids.new_id(), reason=reason)[0]
 
 
@@ -32,11 +34,11 @@ def prepare(db, plant, capa_row, target):
                                           "whys": ["Torque low", "Tool slipped", "Clutch worn", "No PM", "PM plan"]},
                            by)
     if target == "implementation":
-        data.add_action(db, capa_row, kind="corrective", description="Replace clutch", owner_id=plant["operator"]["id"],
+        capa_actions.add_action(db, capa_row, kind="corrective", description="Replace clutch", owner_id=plant["operator"]["id"],
                         due_date=(ids.utc_now().date() + timedelta(days=10)).isoformat(), by=by)
     if target == "effectiveness_check":
-        for action in data.list_actions(db, capa_row["id"]):
-            data.update_action(db, capa_row, action, {"status": "done", "done_note": "Done"}, by, owner_only=False)
+        for action in capa_actions.list_actions(db, capa_row["id"]):
+            capa_actions.update_action(db, capa_row, action, {"status": "done", "done_note": "Done"}, by, owner_only=False)
         data.update_fields(db, capa_row, {"effectiveness_due": (ids.utc_now().date() + timedelta(days=30)).isoformat()},
                            by)
     if target == "closed":
@@ -65,7 +67,7 @@ def test_skipping_a_step_is_refused(db, plant, capa, state):
     index = FLOW.index(state)
     for target in FLOW[index + 2:]:
         with pytest.raises(states.TransitionError, match="cannot move"):
-            data.transition(db, capa["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
+            capa_commands.transition(db, capa["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
                             command_id=ids.new_id())
     assert data.get_capa(db, capa["id"])["state"] == state
 
@@ -84,11 +86,11 @@ def test_each_step_needs_its_content(db, plant, capa, target, message):
     else:
         walk_to(db, plant, capa, FLOW[FLOW.index(target) - 1])
         if target == "effectiveness_check":
-            data.add_action(db, capa, kind="corrective", description="Open one", owner_id=plant["qm"]["id"],
+            capa_actions.add_action(db, capa, kind="corrective", description="Open one", owner_id=plant["qm"]["id"],
                             due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
     before = data.get_capa(db, capa["id"])
     with pytest.raises(states.TransitionError, match=message):
-        data.transition(db, capa["id"], target, expected_state=before["state"], by=plant["qm"]["id"],
+        capa_commands.transition(db, capa["id"], target, expected_state=before["state"], by=plant["qm"]["id"],
                         command_id=ids.new_id())
     assert data.get_capa(db, capa["id"])["state"] == before["state"]
 
@@ -124,9 +126,9 @@ def test_reject_or_cancel_needs_a_reason_and_is_final(db, plant, capa, target):
 
 
 def test_stale_command_is_a_visible_conflict(db, plant, capa):
-    data.transition(db, capa["id"], "containment", expected_state="open", by=plant["qm"]["id"], command_id="C1")
+    capa_commands.transition(db, capa["id"], "containment", expected_state="open", by=plant["qm"]["id"], command_id="C1")
     with pytest.raises(states.TransitionError) as caught:
-        data.transition(db, capa["id"], "cancelled", expected_state="open", by=plant["qm"]["id"], command_id="C2",
+        capa_commands.transition(db, capa["id"], "cancelled", expected_state="open", by=plant["qm"]["id"], command_id="C2",
                         reason="stale tablet")
     assert caught.value.conflict
     assert data.get_capa(db, capa["id"])["state"] == "containment"
@@ -134,9 +136,9 @@ def test_stale_command_is_a_visible_conflict(db, plant, capa):
 
 
 def test_repeated_command_is_applied_once(db, plant, capa):
-    first = data.transition(db, capa["id"], "containment", expected_state="open", by=plant["qm"]["id"],
+    first = capa_commands.transition(db, capa["id"], "containment", expected_state="open", by=plant["qm"]["id"],
                             command_id="SAME")
-    second = data.transition(db, capa["id"], "containment", expected_state="open", by=plant["qm"]["id"],
+    second = capa_commands.transition(db, capa["id"], "containment", expected_state="open", by=plant["qm"]["id"],
                              command_id="SAME")
     assert first[1] is True and second[1] is False
     assert len([e for e in data.events(db, capa["id"]) if e["kind"] == "transition"]) == 1
@@ -166,21 +168,21 @@ def test_due_date_before_raised_is_refused(db, plant, capa):
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):
         data.update_fields(db, capa, {"due_date": earlier}, plant["qm"]["id"])
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):
-        data.add_action(db, capa, kind="corrective", description="x", owner_id=plant["qm"]["id"], due_date=earlier,
+        capa_actions.add_action(db, capa, kind="corrective", description="x", owner_id=plant["qm"]["id"], due_date=earlier,
                         by=plant["qm"]["id"])
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):
         data.create_capa(db, site=plant["a"], title="x", by=plant["qm"]["id"], due_date=earlier)
 
 
 def test_action_owner_may_only_report_status(db, plant, capa):
-    action = data.add_action(db, capa, kind="corrective", description="Fix", owner_id=plant["operator"]["id"],
+    action = capa_actions.add_action(db, capa, kind="corrective", description="Fix", owner_id=plant["operator"]["id"],
                              due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
     with pytest.raises(data.CapaError) as caught:
-        data.update_action(db, capa, action, {"due_date": "2099-01-01"}, plant["operator"]["id"], owner_only=True)
+        capa_actions.update_action(db, capa, action, {"due_date": "2099-01-01"}, plant["operator"]["id"], owner_only=True)
     assert caught.value.status == 403
-    data.update_action(db, capa, action, {"status": "done", "done_note": "Replaced"}, plant["operator"]["id"],
+    capa_actions.update_action(db, capa, action, {"status": "done", "done_note": "Replaced"}, plant["operator"]["id"],
                        owner_only=True)
-    row = data.get_action(db, action["id"])
+    row = capa_actions.get_action(db, action["id"])
     assert row["status"] == "done" and row["done_at"] and row["due_date"] != "2099-01-01"
 
 

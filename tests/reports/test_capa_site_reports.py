@@ -6,6 +6,8 @@ import pytest
 from fieldaudit import db as dbm
 from fieldaudit import ids
 from fieldaudit.audits import data as audits
+from fieldaudit.capa import actions as capa_actions
+from fieldaudit.capa import commands as capa_commands
 from fieldaudit.capa import data
 from fieldaudit.reports import capa_pdf, site_pdf
 from fieldaudit.timefmt import local_time
@@ -21,7 +23,7 @@ def later(days: int) -> str:
 
 def move(db, plant, capa_row, target):
     current = data.get_capa(db, capa_row["id"])
-    data.transition(db, capa_row["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
+    capa_commands.transition(db, capa_row["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
                     command_id=ids.new_id())
 
 
@@ -40,11 +42,11 @@ def closed_capa(db, plant, submitted):  # noqa: F811
                                   "whys": ["Guard open", "Interlock bridged", "Sensor faulty", "No spare", "No PM"]},
                        qm)
     move(db, plant, capa, "action_plan")
-    data.add_action(db, capa, kind="corrective", description="Replace interlock sensor",
+    capa_actions.add_action(db, capa, kind="corrective", description="Replace interlock sensor",
                     owner_id=plant["operator"]["id"], due_date=later(10), by=qm)
     move(db, plant, capa, "implementation")
-    for action in data.list_actions(db, capa["id"]):
-        data.update_action(db, capa, action, {"status": "done", "done_note": "Sensor SN 4411 fitted"}, qm,
+    for action in capa_actions.list_actions(db, capa["id"]):
+        capa_actions.update_action(db, capa, action, {"status": "done", "done_note": "Sensor SN 4411 fitted"}, qm,
                            owner_only=False)
     data.update_fields(db, capa, {"effectiveness_due": later(30)}, qm)
     move(db, plant, capa, "effectiveness_check")
@@ -88,7 +90,7 @@ def test_capa_report_is_pure_and_survives_huge_texts(db, plant, open_capa, tmp_p
     long_text = ("The hose clamp was found loose again on the night shift. " * 70)[:4000]
     data.update_fields(db, open_capa, {"description": long_text, "containment": word}, plant["qm"]["id"])
     capa = data.get_capa(db, open_capa["id"])
-    data.add_action(db, capa, kind="containment", description=long_text, owner_id=plant["qm"]["id"],
+    capa_actions.add_action(db, capa, kind="containment", description=long_text, owner_id=plant["qm"]["id"],
                     due_date=later(5), by=plant["qm"]["id"])
     pdf = capa_pdf.build(capa, **capa_pdf.collect(db, capa), generated="test")
     checked(pdf, tmp_path)
@@ -109,7 +111,7 @@ def test_capa_report_follows_the_capa_page_access(auth, plant, open_capa, who, s
 
 
 def test_action_owner_without_audit_rights_gets_the_report(auth, db, plant, open_capa, tmp_path):
-    data.add_action(db, open_capa, kind="corrective", description="Print new labels",
+    capa_actions.add_action(db, open_capa, kind="corrective", description="Print new labels",
                     owner_id=plant["operator"]["id"], due_date=later(3), by=plant["qm"]["id"])
     auth.login("op.a")
     _, texts = pdf_of(auth.client.get(f"/capa/{open_capa['id']}/report.pdf"), tmp_path)

@@ -1,8 +1,6 @@
 """The scan landing page /w/<code>: procedures in force, CAPA slot, audits, start here; sign-in and unknown codes."""
 import pytest
-from flask import render_template
 
-from fieldaudit import db as dbm
 from fieldaudit.audits import data as audits
 from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.documents import data as documents
