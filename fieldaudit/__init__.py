@@ -10,7 +10,8 @@ __version__ = "0.1.0"
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
     from . import appdb, assets, auth, config, errors, paths, security, timefmt
-    from .audits.views import bp as audits_bp
+    from .audits import finding_views, record_views, views as audit_views  # noqa: F401  (routes on the blueprint)
+    from .audits.blueprint import bp as audits_bp
     from .auth.admin import bp as users_bp
     from .capa.views import bp as capa_bp
     from .checklists.views import bp as checklists_bp

@@ -1,41 +1,18 @@
-"""Audit pages: start, answer section by section (htmx autosave), findings, review and submit, lists."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""Running an audit: lists, start, one section at a time with htmx autosave per question."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import htmx
 from ..appdb import get_blob_store, get_db
-from ..auth import users
 from ..auth.access import ensure, ensure_found
 from ..checklists import SEVERITY_LABELS, rules
 from ..checklists import store as checklist_store
 from ..evidence import data as evidence
 from ..evidence.pipeline import PhotoError
 from ..stations import data as stations
-from . import data, record
+from . import data
+from .blueprint import audit_for, bp, fail, own_open_audit
 
-bp = Blueprint("audits", __name__, url_prefix="/audits")
-
-
-def _audit(audit_id: str, permission: str = "view_audits") -> dict:
-    """An audit the current user may see (404 across sites)."""
-    return ensure_found(data.get_audit(get_db(), audit_id), permission)
-
-
-def _own_open_audit(audit_id: str) -> dict:
-    """An audit the current user is running: only its auditor answers it, and only while it is open."""
-    audit = _audit(audit_id, "run_audits")
-    if audit["auditor_id"] != current_user.id:
-        abort(403, description="Only the auditor running this audit can change it.")
-    if audit["status"] != "in_progress":
-        abort(409, description=f"Audit {audit['number']} has been submitted and is read-only.")
-    return audit
-
-
-def _fail(exc: data.AuditError):
-    abort(exc.status, description=exc.message)
-
-
-# -- lists and start ------------------------------------------------------------------------------------------
 
 @bp.get("/")
 def index():
@@ -94,7 +71,7 @@ def create():
 @bp.get("/<audit_id>/run")
 def run(audit_id):
     """Resume an audit where its auditor left it."""
-    audit = _audit(audit_id)
+    audit = audit_for(audit_id)
     if audit["status"] != "in_progress" or audit["auditor_id"] != current_user.id:
         return redirect(url_for("audits.show", audit_id=audit_id))
     return redirect(url_for("audits.section", audit_id=audit_id, section_id=audit["current_section"]))
@@ -117,18 +94,10 @@ def section_context(db, audit: dict, section_id: str, **extra) -> dict:
             "saved_question": None, "proposed": None, **extra}
 
 
-def finding_context(db, audit: dict, finding_id: str) -> dict:
-    """What one finding's fragment needs (it re-renders after a photo is added or removed)."""
-    finding = data.get_finding(db, finding_id)
-    return {"audit": audit, "f": finding, "severity_labels": SEVERITY_LABELS,
-            "finding_photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[1],
-            "editable": audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id}
-
-
 @bp.get("/<audit_id>/sections/<section_id>")
 def section(audit_id, section_id):
     """One section of an open audit: its questions, big tap targets, autosave."""
-    audit = _own_open_audit(audit_id)
+    audit = own_open_audit(audit_id)
     return render_template("audits/section.html", **section_context(get_db(), audit, section_id))
 
 
@@ -146,7 +115,7 @@ def _fields(question) -> tuple:
 def save_section(audit_id, section_id):
     """The section form sent whole (no JavaScript, or a "Finding…" button): save every changed answer and photo."""
     db = get_db()
-    audit = _own_open_audit(audit_id)
+    audit = own_open_audit(audit_id)
     checklist = data.checklist_of(db, audit)
     section_obj = next((s for s in checklist.sections if s.id == section_id), None)
     if section_obj is None:
@@ -194,7 +163,7 @@ def save_section(audit_id, section_id):
 def answer(audit_id, question_id):
     """Save one answer and note; htmx gets the question back plus the progress bar (and shown/hidden questions)."""
     db = get_db()
-    audit = _own_open_audit(audit_id)
+    audit = own_open_audit(audit_id)
     checklist = data.checklist_of(db, audit)
     try:
         question = checklist.question(question_id)
@@ -205,7 +174,7 @@ def answer(audit_id, question_id):
         saved = data.save_answer(db, audit, question_id, raw, note, current_user.id)
     except data.AuditError as exc:
         if exc.status != 422:
-            _fail(exc)
+            fail(exc)
         section_id = checklist.section_of(question_id).id
         ctx = section_context(db, audit, section_id, errors={question_id: exc.message})
         if htmx.is_htmx():
@@ -223,196 +192,3 @@ def answer(audit_id, question_id):
 
 
 # -- findings -------------------------------------------------------------------------------------------------
-
-@bp.route("/<audit_id>/findings/new", methods=["GET", "POST"])
-def new_finding(audit_id):
-    """Raise a finding, pre-filled from a question's rule when it comes from one."""
-    db = get_db()
-    audit = _own_open_audit(audit_id)
-    checklist = data.checklist_of(db, audit)
-    if request.method == "POST":
-        try:
-            finding = data.add_finding(db, audit, request.form, current_user.id)
-        except data.AuditError as exc:
-            if exc.status != 422:
-                _fail(exc)
-            return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
-                                   finding=None, severity_labels=SEVERITY_LABELS, question=None), 422
-        flash(f"Finding {finding['number']} recorded.", "success")
-        return redirect(_back_to(audit, checklist, finding["question_id"]), 303)
-    form, question = {}, None
-    question_id = request.args.get("question_id")
-    if question_id:
-        try:
-            question = checklist.question(question_id)
-        except KeyError:
-            abort(404)
-        answers = data.values(data.answers_of(db, audit_id))
-        proposed = rules.proposed_finding(question, answers.get(question_id)) if question_id in answers else None
-        form = {"question_id": question_id, "clause": question.clause or "",
-                "severity": proposed.severity if proposed else "observation",
-                "requirement": question.text, "evidence": proposed.reason if proposed else ""}
-    return render_template("audits/finding_form.html", audit=audit, form=form, error=None, finding=None,
-                           severity_labels=SEVERITY_LABELS, question=question)
-
-
-def _back_to(audit, checklist, question_id):
-    if question_id:
-        return url_for("audits.section", audit_id=audit["id"], section_id=checklist.section_of(question_id).id,
-                       _anchor=f"q-{question_id}")
-    return url_for("audits.findings", audit_id=audit["id"])
-
-
-@bp.get("/<audit_id>/findings")
-def findings(audit_id):
-    """All findings of an audit."""
-    audit = _audit(audit_id)
-    db = get_db()
-    return render_template("audits/findings.html", audit=audit, findings=data.list_findings(db, audit_id),
-                           checklist=data.checklist_of(db, audit), severity_labels=SEVERITY_LABELS,
-                           finding_photos=evidence.by_target(evidence.list_for_audit(db, audit_id))[1],
-                           editable=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
-
-
-@bp.route("/<audit_id>/findings/<finding_id>", methods=["GET", "POST"])
-def edit_finding(audit_id, finding_id):
-    """Edit a finding until the audit is submitted."""
-    db = get_db()
-    audit = _own_open_audit(audit_id)
-    finding = data.get_finding(db, finding_id)
-    if finding is None or finding["audit_id"] != audit_id:
-        abort(404)
-    if request.method == "POST":
-        try:
-            data.update_finding(db, audit, finding_id, request.form)
-        except data.AuditError as exc:
-            if exc.status != 422:
-                _fail(exc)
-            return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
-                                   finding=finding, severity_labels=SEVERITY_LABELS, question=None), 422
-        flash(f"Finding {finding['number']} saved.", "success")
-        return redirect(url_for("audits.findings", audit_id=audit_id), 303)
-    return render_template("audits/finding_form.html", audit=audit, form=finding, error=None, finding=finding,
-                           severity_labels=SEVERITY_LABELS, question=None)
-
-
-@bp.post("/<audit_id>/findings/<finding_id>/delete")
-def delete_finding(audit_id, finding_id):
-    """Withdraw a finding."""
-    audit = _own_open_audit(audit_id)
-    try:
-        evidence.delete_for_finding(get_db(), get_blob_store(), audit_id, finding_id)
-        data.delete_finding(get_db(), audit, finding_id)
-    except data.AuditError as exc:
-        _fail(exc)
-    flash("Finding withdrawn.", "success")
-    return redirect(url_for("audits.findings", audit_id=audit_id), 303)
-
-
-# -- review, submit, read-only view ---------------------------------------------------------------------------
-
-@bp.route("/<audit_id>/submit", methods=["GET", "POST"])
-def submit(audit_id):
-    """Review what is missing, then sign (password again) and submit once."""
-    db = get_db()
-    audit = _audit(audit_id, "run_audits")
-    if audit["status"] == "submitted":
-        if request.method == "POST":
-            flash(f"Audit {audit['number']} was already submitted.", "info")
-        return redirect(url_for("audits.show", audit_id=audit_id), 303 if request.method == "POST" else 302)
-    if audit["auditor_id"] != current_user.id:
-        abort(403, description="Only the auditor running this audit can sign and submit it.")
-    checklist = data.checklist_of(db, audit)
-    answers, score, _ = data.progress(db, audit, checklist)
-    missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id))
-    error, status = None, 200
-    if request.method == "POST":
-        signer = users.get_user(db, current_user.id)
-        if request.form.get("confirm") != "yes":
-            error, status = "Confirm that you performed this audit.", 422
-        elif not users.verify_password(signer, request.form.get("password", "")):
-            error, status = "That password is not correct; your signature needs your own password.", 401
-        else:
-            try:
-                # Both drawings are checked before either is stored, so a refusal leaves no file behind.
-                drawings = [signature_png(request.form.get(k)) for k in ("drawing", "auditee_drawing")]
-                drawing, auditee_drawing = (get_blob_store().put(d) if d else None for d in drawings)
-                audit, created = record.submit(db, audit_id, signer, drawing_sha256=drawing,
-                                               auditee_name=request.form.get("auditee_name", ""),
-                                               auditee_drawing_sha256=auditee_drawing)
-            except data.MissingItems as exc:
-                missing, error, status = exc.missing, "Some items are still missing.", 422
-            except data.AuditError as exc:
-                _fail(exc)
-            else:
-                flash(f"Audit {audit['number']} submitted and signed." if created
-                      else f"Audit {audit['number']} was already submitted.", "success")
-                return redirect(url_for("audits.show", audit_id=audit_id), 303)
-    return render_template("audits/submit.html", audit=audit, checklist=checklist, score=score,
-                           missing=[(checklist.question(q), checklist.section_of(q), why) for q, why in missing],
-                           findings=data.list_findings(db, audit_id), error=error,
-                           severity_labels=SEVERITY_LABELS), status
-
-
-MAX_DRAWING_BYTES = 400_000
-
-
-def signature_png(data_url: str | None) -> bytes | None:
-    """A signature pad's PNG (a data: URL), checked and re-encoded so nothing but pixels is kept."""
-    import base64
-    import binascii
-    import io
-
-    from PIL import Image
-
-    if not data_url:
-        return None
-    prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix) or len(data_url) > MAX_DRAWING_BYTES * 4 // 3 + len(prefix):
-        abort(400, description="The drawn signature could not be read; clear it and sign again.")
-    try:
-        raw = base64.b64decode(data_url[len(prefix):], validate=True)
-        with Image.open(io.BytesIO(raw), formats=["PNG"]) as im:
-            if im.width * im.height > 4_000_000:
-                raise ValueError("too large")
-            im.load()
-            out = io.BytesIO()
-            im.convert("RGBA").save(out, "PNG", optimize=True)
-    except (binascii.Error, ValueError, OSError):
-        abort(400, description="The drawn signature could not be read; clear it and sign again.")
-    return out.getvalue()
-
-
-@bp.get("/<audit_id>")
-def show(audit_id):
-    """An audit as a read-only record: scores, findings, answers by section, signatures."""
-    db = get_db()
-    audit = _audit(audit_id)
-    checklist = data.checklist_of(db, audit)
-    answers, score, visible = data.progress(db, audit, checklist)
-    from ..capa import triage as capa_triage
-
-    photos, finding_photos = evidence.by_target(evidence.list_for_audit(db, audit_id))
-    return render_template("audits/show.html", audit=audit, checklist=checklist, answers=answers, score=score,
-                           visible=visible, findings=data.list_findings(db, audit_id), photos=photos,
-                           finding_photos=finding_photos,
-                           signatures=record.signatures_of(db, audit_id), severity_labels=SEVERITY_LABELS,
-                           photo_counts=data.photo_counts(db, audit_id),
-                           capa_links=capa_triage.decisions_for_audit(db, audit_id),
-                           can_raise_capa=current_user.can("manage_capa", audit["site_id"]),
-                           can_continue=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
-
-
-@bp.get("/<audit_id>/signatures/<signature_id>/drawing")
-def signature_drawing_image(audit_id, signature_id):
-    """A drawn signature, behind the audit's site check."""
-    from flask import send_file
-
-    _audit(audit_id)
-    sig = next((s for s in record.signatures_of(get_db(), audit_id) if s["id"] == signature_id), None)
-    store = get_blob_store()
-    if sig is None or not sig["drawing_sha256"] or not store.exists(sig["drawing_sha256"]):
-        abort(404)
-    response = send_file(store.path(sig["drawing_sha256"]), mimetype="image/png", max_age=365 * 86400)
-    response.cache_control.private = True
-    return response

@@ -39,7 +39,8 @@ def _fail(exc):
 
 def refreshed_target(audit: dict, question_id: str | None, finding_id: str | None):
     """The htmx answer after a photo change: the question (with progress) or the finding, re-rendered."""
-    from ..audits.views import finding_context, section_context
+    from ..audits.finding_views import finding_context
+    from ..audits.views import section_context
 
     db = get_db()
     if question_id:

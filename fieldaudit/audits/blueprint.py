@@ -1,0 +1,29 @@
+"""The audits blueprint and the checks its views share: who may see an audit, who may change it."""
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from ..appdb import get_db
+from ..auth.access import ensure_found
+from . import data
+
+bp = Blueprint("audits", __name__, url_prefix="/audits")
+
+
+def audit_for(audit_id: str, permission: str = "view_audits") -> dict:
+    """An audit the current user may see (404 across sites)."""
+    return ensure_found(data.get_audit(get_db(), audit_id), permission)
+
+
+def own_open_audit(audit_id: str) -> dict:
+    """An audit the current user is running: only its auditor answers it, and only while it is open."""
+    audit = audit_for(audit_id, "run_audits")
+    if audit["auditor_id"] != current_user.id:
+        abort(403, description="Only the auditor running this audit can change it.")
+    if audit["status"] != "in_progress":
+        abort(409, description=f"Audit {audit['number']} has been submitted and is read-only.")
+    return audit
+
+
+def fail(exc: data.AuditError):
+    """Turn a refusal of the data layer into the HTTP error it names."""
+    abort(exc.status, description=exc.message)

@@ -1,0 +1,105 @@
+"""Findings of an audit: raised from a question (pre-filled by its rule) or free-standing, editable until submission."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..appdb import get_blob_store, get_db
+from ..checklists import SEVERITY_LABELS, rules
+from ..evidence import data as evidence
+from . import data
+from .blueprint import audit_for, bp, fail, own_open_audit
+
+
+def finding_context(db, audit: dict, finding_id: str) -> dict:
+    """What one finding's fragment needs (it re-renders after a photo is added or removed)."""
+    finding = data.get_finding(db, finding_id)
+    return {"audit": audit, "f": finding, "severity_labels": SEVERITY_LABELS,
+            "finding_photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[1],
+            "editable": audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id}
+
+
+@bp.route("/<audit_id>/findings/new", methods=["GET", "POST"])
+def new_finding(audit_id):
+    """Raise a finding, pre-filled from a question's rule when it comes from one."""
+    db = get_db()
+    audit = own_open_audit(audit_id)
+    checklist = data.checklist_of(db, audit)
+    if request.method == "POST":
+        try:
+            finding = data.add_finding(db, audit, request.form, current_user.id)
+        except data.AuditError as exc:
+            if exc.status != 422:
+                fail(exc)
+            return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
+                                   finding=None, severity_labels=SEVERITY_LABELS, question=None), 422
+        flash(f"Finding {finding['number']} recorded.", "success")
+        return redirect(_back_to(audit, checklist, finding["question_id"]), 303)
+    form, question = {}, None
+    question_id = request.args.get("question_id")
+    if question_id:
+        try:
+            question = checklist.question(question_id)
+        except KeyError:
+            abort(404)
+        answers = data.values(data.answers_of(db, audit_id))
+        proposed = rules.proposed_finding(question, answers.get(question_id)) if question_id in answers else None
+        form = {"question_id": question_id, "clause": question.clause or "",
+                "severity": proposed.severity if proposed else "observation",
+                "requirement": question.text, "evidence": proposed.reason if proposed else ""}
+    return render_template("audits/finding_form.html", audit=audit, form=form, error=None, finding=None,
+                           severity_labels=SEVERITY_LABELS, question=question)
+
+
+def _back_to(audit, checklist, question_id):
+    if question_id:
+        return url_for("audits.section", audit_id=audit["id"], section_id=checklist.section_of(question_id).id,
+                       _anchor=f"q-{question_id}")
+    return url_for("audits.findings", audit_id=audit["id"])
+
+
+@bp.get("/<audit_id>/findings")
+def findings(audit_id):
+    """All findings of an audit."""
+    audit = audit_for(audit_id)
+    db = get_db()
+    return render_template("audits/findings.html", audit=audit, findings=data.list_findings(db, audit_id),
+                           checklist=data.checklist_of(db, audit), severity_labels=SEVERITY_LABELS,
+                           finding_photos=evidence.by_target(evidence.list_for_audit(db, audit_id))[1],
+                           editable=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
+
+
+@bp.route("/<audit_id>/findings/<finding_id>", methods=["GET", "POST"])
+def edit_finding(audit_id, finding_id):
+    """Edit a finding until the audit is submitted."""
+    db = get_db()
+    audit = own_open_audit(audit_id)
+    finding = data.get_finding(db, finding_id)
+    if finding is None or finding["audit_id"] != audit_id:
+        abort(404)
+    if request.method == "POST":
+        try:
+            data.update_finding(db, audit, finding_id, request.form)
+        except data.AuditError as exc:
+            if exc.status != 422:
+                fail(exc)
+            return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
+                                   finding=finding, severity_labels=SEVERITY_LABELS, question=None), 422
+        flash(f"Finding {finding['number']} saved.", "success")
+        return redirect(url_for("audits.findings", audit_id=audit_id), 303)
+    return render_template("audits/finding_form.html", audit=audit, form=finding, error=None, finding=finding,
+                           severity_labels=SEVERITY_LABELS, question=None)
+
+
+@bp.post("/<audit_id>/findings/<finding_id>/delete")
+def delete_finding(audit_id, finding_id):
+    """Withdraw a finding."""
+    audit = own_open_audit(audit_id)
+    try:
+        evidence.delete_for_finding(get_db(), get_blob_store(), audit_id, finding_id)
+        data.delete_finding(get_db(), audit, finding_id)
+    except data.AuditError as exc:
+        fail(exc)
+    flash("Finding withdrawn.", "success")
+    return redirect(url_for("audits.findings", audit_id=audit_id), 303)
+
+
+# -- review, submit, read-only view ---------------------------------------------------------------------------
