@@ -1,0 +1,119 @@
+"""The `fieldaudit` command: a thin layer over the library (init, serve, demo, users, checklists, reports, …)."""
+import os
+import socket
+from pathlib import Path
+
+import click
+
+from .. import config
+from .. import db as dbm
+from .accounts import user
+from .common import fail, make_app, open_db
+from .content import checklist, report, verify
+from .places import documents, qr
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(), envvar="FIELDAUDIT_DATA_DIR",
+              help="Folder for the database and photos (default: a per-user data folder).")
+@click.version_option(package_name="fieldaudit")
+def main(data_dir):
+    """FieldAudit: offline-first quality audits for the shop floor."""
+    if data_dir:
+        os.environ["FIELDAUDIT_DATA_DIR"] = str(Path(data_dir).resolve())
+
+
+@main.command()
+def init():
+    """Create or upgrade the database; the first run creates an admin and prints its password once."""
+    from ..auth import users
+
+    app = make_app()
+    db = open_db(app)
+    click.echo(f"Data folder: {app.config['DATA_DIR']}")
+    version = dbm.schema_version(db)
+    if dbm.scalar(db, "SELECT COUNT(*) FROM users"):
+        click.echo(f"Database already initialised (schema version {version}, up to date); no user was created.")
+        return
+    password = users.generate_password()
+    user = users.create_user(db, "admin", "Administrator", password, hash_method=app.config["PASSWORD_HASH_METHOD"])
+    users.add_membership(db, user["id"], None, "admin")
+    click.echo(f"Database ready (schema version {version}).")
+    click.echo("Created administrator 'admin' with password (shown once, write it down):")
+    click.echo(f"  {password}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets the plant's tablets reach this server.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host, port, threads):
+    """Serve FieldAudit with waitress."""
+    import waitress
+
+    app = make_app()
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); the port is probably in use, "
+             "choose another with --port")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    click.echo(f"Data folder: {app.config['DATA_DIR']}")
+    click.echo(f"FieldAudit {app.config.get('MODE')} serving at http://{shown}:{port}/  (Ctrl+C to stop)")
+    if host == "0.0.0.0":
+        click.echo("Tablets on the plant network reach it at this machine's address; put HTTPS in front for the "
+                   "camera and offline use.")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="FieldAudit", _quiet=True)
+
+
+@main.command()
+def demo():
+    """Load the demo plant (sites, areas, workstations, a user of every role); safe to run again."""
+    from .. import demo as demo_data
+
+    app = make_app()
+    db = open_db(app)
+    data_dir = Path(app.config["DATA_DIR"])
+    click.echo(f"Data folder: {data_dir}")
+    already = demo_data.is_seeded(db)
+    created = demo_data.seed(db, hash_method=app.config["PASSWORD_HASH_METHOD"],
+                             progress=lambda m: click.echo(f"  + {m}"))
+    from .. import demo_history
+    from ..evidence.blobstore import BlobStore
+
+    history = demo_history.seed_history(db, BlobStore(config.blob_dir(app.config)),
+                                        progress=lambda m: click.echo(f"  + {m}"))
+    if history["audits"]:
+        click.echo(f"History: {history['audits']} audits ({history['submitted']} signed), "
+                   f"{history['findings']} findings, {history['photos']} photos.")
+    from .. import demo_capa
+
+    capas = demo_capa.seed_capas(db, progress=lambda m: click.echo(f"  + {m}"))
+    if capas:
+        click.echo(f"CAPA: {capas} corrective actions in every state of the workflow.")
+    from .. import demo_documents
+    demo_documents.seed_and_report(db, BlobStore(config.blob_dir(app.config)), click.echo)
+    creds = data_dir / "demo-credentials.txt"
+    if created:
+        # Demo passwords are random; they are kept beside the demo data so a newcomer can find them again.
+        fd = os.open(creds, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as fh:
+            for username, password in created.items():
+                fh.write(f"{username}\t{password}\n")
+    click.echo("Demo plant already loaded; nothing new was needed." if already and not created
+               else "Demo plant loaded.")
+    known = dict(line.split("\t", 1) for line in creds.read_text().splitlines() if "\t" in line) \
+        if creds.exists() else {}
+    click.echo("Sign in as:")
+    for username, name, roles in demo_data.describe(db):
+        password = known.get(username, "(set earlier)")
+        click.echo(f"  {username:<10} {password:<16} {name} — {roles}")
+    click.echo(f"Passwords are also in {creds}")
+
+
+
+
+for command in (user, checklist, verify, report, qr, documents):
+    main.add_command(command)

@@ -1,0 +1,112 @@
+"""Checklists, the integrity check and audit reports: `fieldaudit checklist …`, `verify`, `report`."""
+import sys
+from pathlib import Path
+
+import click
+
+from .. import config
+from .. import db as dbm
+from .common import fail, make_app, open_db
+
+
+@click.group()
+def checklist():
+    """Validate, import and list checklists."""
+
+
+@checklist.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def checklist_validate(files):
+    """Check checklist YAML files; exit 2 with one line per problem (file, path inside it, what to do)."""
+    from ..checklists import validate_command
+
+    code, lines = validate_command(files)
+    for line in lines:
+        click.echo(line, err=code != 0)
+    sys.exit(code)
+
+
+@checklist.command("import")
+@click.argument("files", nargs=-1, required=True)
+def checklist_import(files):
+    """Validate and publish checklist files (a changed checklist needs a higher version)."""
+    from ..checklists import load_checklist, validate_command
+    from ..checklists import store
+
+    code, lines = validate_command(files)
+    if code != 0:
+        for line in lines:
+            click.echo(line, err=True)
+        sys.exit(code)
+    app = make_app()
+    db = open_db(app)
+    failed = False
+    with click.progressbar(files, label="Publishing", file=sys.stderr, show_pos=True) as bar:
+        results = []
+        for path in bar:
+            checklist = load_checklist(path)
+            try:
+                row, created = store.publish(db, checklist, by=None, source=Path(path).name)
+                results.append(f"{'published' if created else 'unchanged'}: {checklist.id} v{checklist.version} "
+                               f"({row['question_count']} questions) from {path}")
+            except store.PublishError as exc:
+                failed = True
+                results.append(f"error: {path}: {exc}")
+    for line in results:
+        click.echo(line, err=line.startswith("error"))
+    sys.exit(1 if failed else 0)
+
+
+@checklist.command("list")
+def checklist_list():
+    """List published checklists with their latest version."""
+    from ..checklists import store
+
+    db = open_db(make_app())
+    for row in store.list_checklists(db, active_only=False):
+        click.echo(f"{row['key']:<24} v{row['version']:<3} {row['question_count']:>3} questions  {row['title']}")
+
+
+@click.command()
+def verify():
+    """Recompute the audit trail's hash chains and every submitted record; name anything altered."""
+    from ..audits import record
+
+    db = open_db(make_app())
+    problems = record.verify(db)
+    entries = dbm.scalar(db, "SELECT COUNT(*) FROM audit_trail")
+    audits = dbm.scalar(db, "SELECT COUNT(*) FROM audits WHERE status = 'submitted'")
+    for line in problems:
+        click.echo(f"ALTERED: {line}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found in {entries} trail entries and {audits} submitted audits.",
+                   err=True)
+        sys.exit(2)
+    click.echo(f"OK: {entries} trail entries and {audits} submitted audits verified; nothing altered.")
+
+
+@click.command()
+@click.argument("audit")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Where to write the PDF.")
+def report(audit, output):
+    """Write the PDF summary of an audit (by number, e.g. AUD-PLT1-0042, or id); drafts are watermarked."""
+    from ..evidence.blobstore import BlobStore
+    from ..reports.views import make_audit_pdf
+
+    app = make_app()
+    db = open_db(app)
+    row = dbm.query_one(db, "SELECT id, number, status FROM audits WHERE number = ? OR id = ?",
+                        (audit.strip().upper(), audit.strip()))
+    if row is None:
+        fail(f"no audit {audit!r}; audit numbers look like AUD-PLT1-0042")
+    with click.progressbar(length=100, label=f"Report {row['number']}", file=sys.stderr) as bar:
+        seen = [0]
+
+        def progress(done, total, message):
+            now = int(100 * done / max(total, 1))
+            bar.update(now - seen[0])
+            seen[0] = now
+        pdf = make_audit_pdf(db, BlobStore(config.blob_dir(app.config)), row["id"], progress)
+    Path(output).write_bytes(pdf)
+    note = " (DRAFT: the audit is not submitted)" if row["status"] != "submitted" else ""
+    click.echo(f"Wrote {output}: {len(pdf) // 1024} KB{note}")
