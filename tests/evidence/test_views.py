@@ -232,3 +232,19 @@ def test_caption_and_annotation_keep_the_original(auth, photo_audit, db, app):
     assert "Annotated from" in viewer
     bad = auth.post(f"/evidence/{ev['id']}/annotate", {"shapes": "[{\"type\": \"star\"}]"})
     assert bad.status_code == 400
+
+
+def test_photos_go_with_the_section_form_without_javascript(auth, photo_audit, db, app):
+    auth.login("aud.a")
+    section = data.checklist_of(db, photo_audit).sections[0].id
+    response = auth.post(f"/audits/{photo_audit['id']}/sections/{section}", {
+        "v-area-ok": "yes", "n-area-ok": "",
+        "photos-overview": [(io.BytesIO(read("pillow/hopper.jpg")), "a.jpg"),
+                            (io.BytesIO(read("pillow/hopper.png")), "b.png")]}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM evidence WHERE question_id = 'overview'") == 2
+    assert data.answers_of(db, photo_audit["id"])["area-ok"]["value"] == "yes"
+    bad = auth.post(f"/audits/{photo_audit['id']}/sections/{section}", {
+        "photos-overview": [(io.BytesIO(b"not a photo"), "c.jpg")]}, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "not a picture" in bad.get_data(as_text=True)
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM evidence") == 2
