@@ -100,6 +100,3 @@ def delete_finding(audit_id, finding_id):
         fail(exc)
     flash("Finding withdrawn.", "success")
     return redirect(url_for("audits.findings", audit_id=audit_id), 303)
-
-
-# -- review, submit, read-only view ---------------------------------------------------------------------------

@@ -189,6 +189,3 @@ def answer(audit_id, question_id):
                if (q.id in saved.visible_before) != (q.id in saved.visible_after)]
     response = htmx.render("audits/section.html", "audits/_answer_saved.html", q=question, changed=changed, **ctx)
     return response
-
-
-# -- findings -------------------------------------------------------------------------------------------------
