@@ -55,10 +55,16 @@ def pending(db, site_ids) -> list[dict]:
 
 
 def linked_findings(db, capa_id: str) -> list[dict]:
-    """The findings a CAPA answers, with their audit."""
-    return dbm.query(db, "SELECT f.*, a.number AS audit_number, a.id AS audit_id FROM finding_triage t"
+    """The findings a CAPA answers, with their audit and their evidence photos (the finding's own and those of
+    the question it was raised from)."""
+    rows = dbm.query(db, "SELECT f.*, a.number AS audit_number, a.id AS audit_id FROM finding_triage t"
                          " JOIN findings f ON f.id = t.finding_id JOIN audits a ON a.id = f.audit_id"
                          " WHERE t.capa_id = ? ORDER BY a.number, f.number", (capa_id,))
+    for row in rows:
+        row["photos"] = dbm.query(
+            db, "SELECT * FROM evidence WHERE finding_id = ? OR (audit_id = ? AND question_id = ?"
+                " AND finding_id IS NULL) ORDER BY created_at", (row["id"], row["audit_id"], row["question_id"] or ""))
+    return rows
 
 
 def finding_for_capa(db, finding_id: str) -> dict | None:

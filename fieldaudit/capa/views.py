@@ -187,6 +187,7 @@ def _show_context(capa: dict, **extra) -> dict:
             "kinds": states.ACTION_KINDS, "sources": states.SOURCES, "severity_labels": SEVERITY_LABELS,
             "people": users.list_users(db, [capa["site_id"]]), "flow": [s for s in states.STATES[:7]],
             "can_manage": current_user.can("manage_capa", capa["site_id"]),
+            "can_see_evidence": current_user.can("view_audits", capa["site_id"]),
             "terminal": capa["state"] in states.TERMINAL, "command_id": ids.new_id(), "error": None, **extra}
 
 

@@ -171,3 +171,26 @@ def test_auto_major_setting(auth, plant, db):
     assert auth.post(f"/capa/settings/{plant['a']['id']}", {"auto_major": "1"}).status_code == 303
     assert dbm.scalar(db, "SELECT capa_auto_major FROM sites WHERE id = ?", (plant["a"]["id"],)) == 1
     assert auth.post(f"/capa/settings/{plant['b']['id']}", {"auto_major": "1"}).status_code == 404
+
+
+def test_capa_page_shows_the_evidence_photos_of_its_findings(auth, plant, db, audit, app):
+    from pathlib import Path
+
+    from fieldaudit.audits import data as audits
+    from fieldaudit.audits import record
+    from fieldaudit.evidence import data as evidence
+    from fieldaudit.evidence.blobstore import BlobStore
+    from fieldaudit import config
+    from tests.audits.conftest import FULL_ANSWERS
+
+    by = plant["auditor"]["id"]
+    for qid, value in FULL_ANSWERS.items():
+        audits.save_answer(db, audit, qid, value, None, by)
+    finding = audits.add_finding(db, audit, {"severity": "major", "description": "Guard missing"}, by)
+    photo = (Path(__file__).resolve().parents[2].parent / "shared/corpus/images/pillow/hopper.jpg").read_bytes()
+    evidence.attach(db, BlobStore(config.blob_dir(app.config)), audit, [photo], by=by, finding_id=finding["id"])
+    record.submit(db, audit["id"], plant["auditor"])
+    capa = data.create_capa(db, site=plant["a"], title="Guard", by=plant["qm"]["id"], finding_ids=[finding["id"]])
+    auth.login("qm.a")
+    page = auth.client.get(f"/capa/{capa['id']}").get_data(as_text=True)
+    assert re.search(r'src="/evidence/[0-9A-Z]+/thumb"', page)
