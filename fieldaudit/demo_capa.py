@@ -46,11 +46,12 @@ def _advance(db, capa: dict, target: str, raised_days_ago: int, qm: dict, operat
             if step == "implementation":
                 due = data.local_today(current["timezone"]) + timedelta(days=14 if target != "implementation" else -3)
                 due = max(due, datetime.fromisoformat(current["raised_on"]).date())
-                capa_actions.add_action(db, current, kind="corrective", description="Add the check frequency to the work "
-                                "instruction and brief every shift", owner_id=operator["id"], due_date=due.isoformat(),
-                                by=qm["id"])
-                capa_actions.add_action(db, current, kind="preventive", description="Include check frequencies in the "
-                                "yearly instruction review", owner_id=qm["id"], due_date=due.isoformat(), by=qm["id"])
+                for kind, what, owner in (
+                        ("corrective", "Add the check frequency to the work instruction and brief every shift",
+                         operator),
+                        ("preventive", "Include check frequencies in the yearly instruction review", qm)):
+                    capa_actions.add_action(db, current, kind=kind, description=what, owner_id=owner["id"],
+                                            due_date=due.isoformat(), by=qm["id"])
             if step == "effectiveness_check":
                 for action in capa_actions.list_actions(db, capa["id"]):
                     owner = operator if action["owner_id"] == operator["id"] else qm
@@ -66,7 +67,8 @@ def _advance(db, capa: dict, target: str, raised_days_ago: int, qm: dict, operat
                             by=qm["id"], command_id=ids.new_id())
     if target in ("rejected", "cancelled"):
         with _at(max(raised_days_ago - 3, 0.01)):
-            capa_commands.transition(db, capa["id"], target, expected_state="open", by=qm["id"], command_id=ids.new_id(),
+            capa_commands.transition(db, capa["id"], target, expected_state="open", by=qm["id"],
+                                     command_id=ids.new_id(),
                             reason="Already covered by an open CAPA" if target == "cancelled"
                             else "Not a nonconformity: the requirement does not apply to this line")
 

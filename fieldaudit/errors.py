@@ -1,6 +1,8 @@
 """One place that turns errors into pages, fragments or JSON with a message a person can act on."""
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+from .refusal import Refusal
 
 from .htmx import is_htmx
 
@@ -46,6 +48,12 @@ def handle_http(exc: HTTPException):
     return response
 
 
+def handle_refusal(exc: Refusal):
+    """A refusal no view turned into a form error becomes its own status and message, in every blueprint."""
+    http = default_exceptions.get(exc.status, default_exceptions[400])
+    return handle_http(http(description=exc.message))
+
+
 def handle_unexpected(exc: Exception):
     """Never show a traceback page; log it and answer 500."""
     from flask import current_app
@@ -56,4 +64,5 @@ def handle_unexpected(exc: Exception):
 def init_app(app) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(Exception, handle_unexpected)

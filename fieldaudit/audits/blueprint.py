@@ -23,7 +23,3 @@ def own_open_audit(audit_id: str) -> dict:
         abort(409, description=f"Audit {audit['number']} has been submitted and is read-only.")
     return audit
 
-
-def fail(exc: data.AuditError):
-    """Turn a refusal of the data layer into the HTTP error it names."""
-    abort(exc.status, description=exc.message)

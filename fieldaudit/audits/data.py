@@ -7,15 +7,13 @@ from .. import ids, settings
 from ..checklists import rules
 from ..checklists import store as checklist_store
 from ..checklists.model import SEVERITIES, Checklist
+from ..refusal import Refusal
 
 
-class AuditError(ValueError):
+class AuditError(Refusal):
     """A user-facing refusal with the HTTP status that fits it."""
 
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    status = 400
 
 
 class MissingItems(AuditError):

@@ -6,7 +6,7 @@ from ..appdb import get_blob_store, get_db
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
 from . import data
-from .blueprint import audit_for, bp, fail, own_open_audit
+from .blueprint import audit_for, bp, own_open_audit
 
 
 def finding_context(db, audit: dict, finding_id: str) -> dict:
@@ -28,7 +28,7 @@ def new_finding(audit_id):
             finding = data.add_finding(db, audit, request.form, current_user.id)
         except data.AuditError as exc:
             if exc.status != 422:
-                fail(exc)
+                raise
             return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
                                    finding=None, severity_labels=SEVERITY_LABELS, question=None), 422
         flash(f"Finding {finding['number']} recorded.", "success")
@@ -80,7 +80,7 @@ def edit_finding(audit_id, finding_id):
             data.update_finding(db, audit, finding_id, request.form)
         except data.AuditError as exc:
             if exc.status != 422:
-                fail(exc)
+                raise
             return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
                                    finding=finding, severity_labels=SEVERITY_LABELS, question=None), 422
         flash(f"Finding {finding['number']} saved.", "success")
@@ -93,10 +93,7 @@ def edit_finding(audit_id, finding_id):
 def delete_finding(audit_id, finding_id):
     """Withdraw a finding."""
     audit = own_open_audit(audit_id)
-    try:
-        evidence.delete_for_finding(get_db(), get_blob_store(), audit_id, finding_id)
-        data.delete_finding(get_db(), audit, finding_id)
-    except data.AuditError as exc:
-        fail(exc)
+    evidence.delete_for_finding(get_db(), get_blob_store(), audit_id, finding_id)
+    data.delete_finding(get_db(), audit, finding_id)
     flash("Finding withdrawn.", "success")
     return redirect(url_for("audits.findings", audit_id=audit_id), 303)

@@ -7,7 +7,7 @@ from ..auth import users
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
 from . import data, record
-from .blueprint import audit_for, bp, fail
+from .blueprint import audit_for, bp
 
 
 @bp.route("/<audit_id>/submit", methods=["GET", "POST"])
@@ -41,8 +41,6 @@ def submit(audit_id):
                                                auditee_drawing_sha256=auditee_drawing)
             except data.MissingItems as exc:
                 missing, error, status = exc.missing, "Some items are still missing.", 422
-            except data.AuditError as exc:
-                fail(exc)
             else:
                 flash(f"Audit {audit['number']} submitted and signed." if created
                       else f"Audit {audit['number']} was already submitted.", "success")

@@ -11,7 +11,7 @@ from ..evidence import data as evidence
 from ..evidence.pipeline import PhotoError
 from ..stations import data as stations
 from . import data
-from .blueprint import audit_for, bp, fail, own_open_audit
+from .blueprint import audit_for, bp, own_open_audit
 
 
 @bp.get("/")
@@ -174,7 +174,7 @@ def answer(audit_id, question_id):
         saved = data.save_answer(db, audit, question_id, raw, note, current_user.id)
     except data.AuditError as exc:
         if exc.status != 422:
-            fail(exc)
+            raise
         section_id = checklist.section_of(question_id).id
         ctx = section_context(db, audit, section_id, errors={question_id: exc.message})
         if htmx.is_htmx():

@@ -7,6 +7,7 @@ from .. import db as dbm
 from .. import ids, settings
 from ..audits.data import next_number
 from . import states
+from ..refusal import Refusal
 
 DUE_SOON_DAYS = 7
 EDITABLE = ("title", "description", "owner_id", "due_date", "containment", "root_cause_category", "root_cause",
@@ -14,13 +15,10 @@ EDITABLE = ("title", "description", "owner_id", "due_date", "containment", "root
 DATE_FIELDS = ("due_date", "effectiveness_due")
 
 
-class CapaError(ValueError):
+class CapaError(Refusal):
     """A user-facing refusal with its HTTP status."""
 
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    status = 400
 
 
 def local_today(tz: str) -> date:

@@ -18,10 +18,6 @@ from . import data, states, triage
 bp = Blueprint("capa", __name__, url_prefix="/capa")
 
 
-def _fail(exc):
-    abort(exc.status, description=exc.message)
-
-
 def _capa(capa_id: str) -> dict:
     """A CAPA the user may read: quality people of its site, or someone who owns one of its actions."""
     capa = data.get_capa(get_db(), capa_id)
@@ -116,10 +112,7 @@ def settings(site_id):
 def dismiss(finding_id):
     """No CAPA needed, with the reason on record."""
     finding = ensure_found(triage.finding_for_capa(get_db(), finding_id), "manage_capa")
-    try:
-        triage.dismiss(get_db(), finding["id"], request.form.get("reason", ""), current_user.id)
-    except data.CapaError as exc:
-        _fail(exc)
+    triage.dismiss(get_db(), finding["id"], request.form.get("reason", ""), current_user.id)
     flash(f"Recorded: no CAPA needed for {finding['audit_number']} finding {finding['number']}.", "success")
     return redirect(url_for("capa.triage_list"), 303)
 
@@ -153,7 +146,7 @@ def create():
                                     due_date=source.get("due_date"), finding_ids=[f["id"] for f in findings])
         except data.CapaError as exc:
             if exc.status != 422:
-                _fail(exc)
+                raise
             error = exc.message
         else:
             flash(f"{capa['number']} raised.", "success")
@@ -171,10 +164,7 @@ def link():
     """Link more findings to an existing CAPA."""
     capa_id = request.form.get("capa_id", "")
     capa = _managed(capa_id)
-    try:
-        triage.link(get_db(), capa, request.form.getlist("finding_id"), current_user.id)
-    except data.CapaError as exc:
-        _fail(exc)
+    triage.link(get_db(), capa, request.form.getlist("finding_id"), current_user.id)
     flash(f"Linked to {capa['number']}.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
@@ -209,7 +199,7 @@ def update(capa_id):
         changed = data.update_fields(get_db(), capa, fields, current_user.id)
     except data.CapaError as exc:
         if exc.status != 422:
-            _fail(exc)
+            raise
         return render_template("capa/show.html", **_show_context(capa, error=exc.message)), 422
     flash("Saved." if changed else "Nothing had changed.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
@@ -221,7 +211,8 @@ def transition(capa_id):
     capa = _managed(capa_id)
     form = request.form
     try:
-        capa, _ = capa_commands.transition(get_db(), capa_id, form.get("to", ""), expected_state=form.get("expected_state", ""),
+        capa, _ = capa_commands.transition(get_db(), capa_id, form.get("to", ""),
+                                           expected_state=form.get("expected_state", ""),
                                   by=current_user.id, command_id=form.get("command_id") or ids.new_id(),
                                   reason=form.get("reason", ""))
     except states.TransitionError as exc:
@@ -245,7 +236,7 @@ def add_action(capa_id):
                         owner_id=owner, due_date=form.get("due_date", ""), by=current_user.id)
     except data.CapaError as exc:
         if exc.status != 422:
-            _fail(exc)
+            raise
         return render_template("capa/show.html", **_show_context(capa, error=exc.message)), 422
     return redirect(url_for("capa.show", capa_id=capa_id, _anchor="actions"), 303)
 
@@ -263,10 +254,7 @@ def update_action(capa_id, action_id):
         abort(403, description="Only the action's owner or the quality manager can change it.")
     fields = {k: request.form[k] for k in ("status", "done_note", "description", "owner_id", "due_date", "kind")
               if k in request.form}
-    try:
-        capa_actions.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)
-    except data.CapaError as exc:
-        _fail(exc)
+    capa_actions.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)
     if htmx.is_htmx():
         return render_template("capa/_my_action.html", a=_my_row(db, action_id))
     flash("Action updated.", "success")

@@ -3,6 +3,7 @@ import io
 import warnings
 
 from PIL import Image
+from ..refusal import Refusal
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000
@@ -10,13 +11,10 @@ IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
-class AttachmentError(ValueError):
+class AttachmentError(Refusal):
     """An attachment refused, with the status that fits (413 too large, 422 not a PDF or image)."""
 
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    status = 422
 
 
 def identify(data: bytes, max_bytes: int = MAX_BYTES) -> str:

@@ -11,13 +11,6 @@ from .attachments import MAX_BYTES, AttachmentError
 bp = Blueprint("authoring", __name__)
 
 
-def _refuse_when_paired() -> None:
-    try:
-        data.ensure_authoring(get_db())
-    except data.DocumentError as exc:
-        abort(exc.status, description=exc.message)
-
-
 def _authorable_sites() -> list[dict]:
     """Sites where the user may write documents, with their workstations (for the scope checkboxes)."""
     db = get_db()
@@ -56,7 +49,7 @@ def create():
     """A new controlled document with its first version as a draft."""
     if not current_user.can_anywhere(access.AUTHOR):
         abort(403, description="Quality managers write controlled documents.")
-    _refuse_when_paired()
+    data.ensure_authoring(get_db())
     if request.method == "GET":
         return _form_page(None, {"review_months": 12, "kind": "procedure"}, None)
     form = request.form
@@ -76,7 +69,7 @@ def create():
 def update(document_id):
     """Where a document applies, its owner and its review schedule."""
     doc = access.document(document_id, access.AUTHOR)
-    _refuse_when_paired()
+    data.ensure_authoring(get_db())
     if request.method == "GET":
         return _form_page(doc, doc, None)
     form = request.form
@@ -96,10 +89,7 @@ def update(document_id):
 def new_version(document_id):
     """Start the next version as a draft copy of the latest."""
     doc = access.document(document_id, access.AUTHOR)
-    try:
-        version = data.new_version(get_db(), document_id, current_user.id)
-    except data.DocumentError as exc:
-        abort(exc.status, description=exc.message)
+    version = data.new_version(get_db(), document_id, current_user.id)
     flash(f"Version {version['version']} started as a draft.", "success")
     return redirect(url_for("documents.authoring.edit_draft", document_id=doc["id"], version_id=version["id"]), 303)
 
@@ -109,7 +99,7 @@ def edit_draft(document_id, version_id):
     """Write a draft: title, Markdown text, change summary and an optional PDF or image."""
     doc = access.document(document_id, access.AUTHOR)
     version = access.version_of(doc, version_id)
-    _refuse_when_paired()
+    data.ensure_authoring(get_db())
     if version["status"] != "draft":
         abort(409, description=f"Version {version['version']} is {states.LABELS[version['status']].lower()} and "
                                "can no longer be edited; start a new version to change it.")
@@ -171,10 +161,7 @@ def transition(document_id, version_id):
 def review(document_id):
     """Record the periodic review of a document that is still right as it is."""
     doc = access.document(document_id, access.AUTHOR)
-    try:
-        workflow.mark_reviewed(get_db(), document_id, current_user.id, access.viewer_today(doc),
-                               request.form.get("note", ""))
-    except data.DocumentError as exc:
-        abort(exc.status, description=exc.message)
+    workflow.mark_reviewed(get_db(), document_id, current_user.id, access.viewer_today(doc),
+                           request.form.get("note", ""))
     flash(f"Review of {doc['code']} recorded.", "success")
     return redirect(url_for("documents.show", document_id=document_id), 303)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from .. import db as dbm
 from .. import ids, settings, trail
 from . import attachments
+from ..refusal import Refusal
 
 KINDS = {"procedure": "Procedure", "work_instruction": "Work instruction", "form": "Form"}
 # Codes go into URLs and onto labels; '/' is left out so /documents/code/<code> stays one path segment.
@@ -15,13 +16,10 @@ CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
 MAX_BODY = 200_000
 
 
-class DocumentError(ValueError):
+class DocumentError(Refusal):
     """A user-facing refusal with the HTTP status that fits it."""
 
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    status = 422
 
 
 def normalize_code(code: str) -> str:

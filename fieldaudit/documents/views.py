@@ -100,10 +100,7 @@ def acknowledge(document_id, version_id):
     doc = access.document(document_id)
     version = access.version_of(doc, version_id)
     db = get_db()
-    try:
-        row, created = workflow.acknowledge(db, version_id, current_user.id, _today_for(doc))
-    except data.DocumentError as exc:
-        abort(exc.status, description=exc.message)
+    row, created = workflow.acknowledge(db, version_id, current_user.id, _today_for(doc))
     if htmx.is_htmx():
         return htmx.render("documents/version.html", "documents/_ack.html",
                            **pages.version_context(doc, version, receipt=row, just_confirmed=created))

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
+from ..refusal import Refusal
+
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 _MIME = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
@@ -36,15 +38,12 @@ _ACCEPTED_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 
 
-class PhotoError(Exception):
+class PhotoError(Refusal):
     """A photo the pipeline refuses, with a user-facing message and an HTTP-ish status."""
 
     # 400: not an image, unsupported, damaged, empty. 413: too many bytes OR too many pixels — a pixel bomb is
     # refused with 413 (not 422) because the remedy is the same as for too many bytes: send a smaller picture.
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    status = 400
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from ..appdb import get_blob_store as blob_store
 from ..appdb import get_db
 from ..audits import data as audits
 from ..auth.access import ensure_found
-from . import data, pipeline
+from . import data
 
 bp = Blueprint("evidence", __name__)
 
@@ -31,10 +31,6 @@ def _own(evidence: dict) -> dict:
     if evidence["auditor_id"] != current_user.id:
         abort(403, description="Only the auditor running this audit can change its photos.")
     return evidence
-
-
-def _fail(exc):
-    abort(exc.status, description=exc.message)
 
 
 def refreshed_target(audit: dict, question_id: str | None, finding_id: str | None):
@@ -64,11 +60,8 @@ def upload(audit_id):
     # Inside a section form each photo question names its own file field; the findings page sends "photos".
     files = request.files.getlist(f"photos-{question_id}") if question_id else []
     uploads = [f.read() for f in files or request.files.getlist("photos") if f and (f.filename or f.content_length)]
-    try:
-        data.attach(db, blob_store(), audit, uploads, by=current_user.id, question_id=question_id,
-                    finding_id=finding_id, caption=request.form.get("caption", ""), limits=limits())
-    except (audits.AuditError, pipeline.PhotoError) as exc:
-        _fail(exc)
+    data.attach(db, blob_store(), audit, uploads, by=current_user.id, question_id=question_id,
+                finding_id=finding_id, caption=request.form.get("caption", ""), limits=limits())
     if htmx.is_htmx():
         return refreshed_target(audit, question_id, finding_id)
     flash("Photo attached." if len(uploads) == 1 else f"{len(uploads)} photos attached.", "success")
@@ -121,10 +114,7 @@ def show(evidence_id):
 def caption(evidence_id):
     """Change a photo's caption."""
     ev = _own(_evidence(evidence_id))
-    try:
-        data.set_caption(get_db(), ev, request.form.get("caption", ""))
-    except audits.AuditError as exc:
-        _fail(exc)
+    data.set_caption(get_db(), ev, request.form.get("caption", ""))
     if htmx.is_htmx():
         return refreshed_target(audits.get_audit(get_db(), ev["audit_id"]), ev["question_id"], ev["finding_id"])
     return redirect(url_for("evidence.show", evidence_id=evidence_id), 303)
@@ -134,10 +124,7 @@ def caption(evidence_id):
 def delete(evidence_id):
     """Remove a photo while the audit is open."""
     ev = _own(_evidence(evidence_id))
-    try:
-        data.delete(get_db(), blob_store(), ev)
-    except audits.AuditError as exc:
-        _fail(exc)
+    data.delete(get_db(), blob_store(), ev)
     audit = audits.get_audit(get_db(), ev["audit_id"])
     if htmx.is_htmx():
         return refreshed_target(audit, ev["question_id"], ev["finding_id"])
@@ -154,11 +141,9 @@ def annotate(evidence_id):
     if request.method == "POST":
         try:
             shapes = json.loads(request.form.get("shapes") or "[]")
-            copy = data.annotate(db, blob_store(), ev, shapes, by=current_user.id, audit=audit, limits=limits())
-        except ValueError:
+        except json.JSONDecodeError:
             abort(400, description="The drawing could not be read; draw again and save.")
-        except (audits.AuditError, pipeline.PhotoError) as exc:
-            _fail(exc)
+        copy = data.annotate(db, blob_store(), ev, shapes, by=current_user.id, audit=audit, limits=limits())
         flash("Annotated copy saved beside the original.", "success")
         return redirect(url_for("evidence.show", evidence_id=copy["id"]), 303)
     return render_template("evidence/annotate.html", ev=ev, audit=audit)

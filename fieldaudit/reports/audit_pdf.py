@@ -204,7 +204,8 @@ def _signatures(pdf: ReportPDF, export: dict, integrity: str, load_photo, draft:
         pdf.cell(0, 6, pdf.text_of(sig["printed_name"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", size=9.5)
         pdf.multi_cell(0, 5, pdf.text_of(f"Meaning: {sig['meaning']}\nSigned: {_local(sig['signed_at'], tz)}\n"
-                                         f"Record hash: {sig['record_hash']}"), align="L", new_x="LMARGIN", new_y="NEXT")
+                                         f"Record hash: {sig['record_hash']}"), align="L", new_x="LMARGIN",
+                       new_y="NEXT")
         drawing = load_photo(sig["drawing_sha256"]) if sig.get("drawing_sha256") else None
         if drawing:
             with Image.open(io.BytesIO(drawing)) as im:

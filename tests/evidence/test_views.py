@@ -248,3 +248,15 @@ def test_photos_go_with_the_section_form_without_javascript(auth, photo_audit, d
         "photos-overview": [(io.BytesIO(b"not a photo"), "c.jpg")]}, content_type="multipart/form-data")
     assert bad.status_code == 422 and "not a picture" in bad.get_data(as_text=True)
     assert dbm.scalar(db, "SELECT COUNT(*) FROM evidence") == 2
+
+
+def test_annotating_a_photo_of_a_submitted_audit_is_409_not_a_drawing_error(auth, photo_audit, db, plant):
+    auth.login("aud.a")
+    upload(auth, photo_audit, ("a.jpg", read("pillow/hopper.jpg")), ("b.png", read("pillow/hopper.png")))
+    data.save_answer(db, photo_audit, "area-ok", "yes", None, plant["auditor"]["id"])
+    record.submit(db, photo_audit["id"], plant["auditor"])
+    ev = dbm.query_one(db, "SELECT id FROM evidence LIMIT 1")
+    shapes = '[{"type": "rect", "x1": 0.1, "y1": 0.1, "x2": 0.5, "y2": 0.5}]'
+    response = auth.post(f"/evidence/{ev['id']}/annotate", {"shapes": shapes})
+    assert response.status_code == 409 and "submitted" in response.get_data(as_text=True)
+    assert auth.post(f"/evidence/{ev['id']}/annotate", {"shapes": "{not json"}).status_code in (400, 409)
