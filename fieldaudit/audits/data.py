@@ -29,6 +29,7 @@ class Saved:
     """What an answer save changed, for the fragments the view sends back."""
 
     answer: dict
+    answers: dict
     visible_before: set
     visible_after: set
     score: rules.Score
@@ -176,7 +177,8 @@ def save_answer(db, audit: dict, question_id: str, raw, note: str | None, by: st
                     (score.percent, score.answered, score.visible, checklist.section_of(question_id).id, now,
                      audit["id"]))
     proposed = rules.proposed_finding(question, value) if value is not None else None
-    return Saved(row, visible_before, rules.visible_questions(checklist, after), score, proposed)
+    return Saved(row, {**answers, question_id: row}, visible_before, rules.visible_questions(checklist, after), score,
+                 proposed)
 
 
 def progress(db, audit: dict, checklist: Checklist | None = None) -> tuple[dict, rules.Score, set]:

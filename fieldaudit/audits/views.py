@@ -77,21 +77,28 @@ def run(audit_id):
     return redirect(url_for("audits.section", audit_id=audit_id, section_id=audit["current_section"]))
 
 
-def section_context(db, audit: dict, section_id: str, **extra) -> dict:
-    """What the section page and its question fragments need."""
+def section_context(db, audit: dict, section_id: str, saved: data.Saved | None = None, **extra) -> dict:
+    """What the section page and its question fragments need; after a save, what the save already knows is
+    reused instead of read again (this is the autosave's hot path)."""
     checklist = data.checklist_of(db, audit)
     section = next((s for s in checklist.sections if s.id == section_id), None)
     if section is None:
         abort(404)
-    answers, score, visible = data.progress(db, audit, checklist)
+    if saved is None:
+        answers, score, visible = data.progress(db, audit, checklist)
+    else:
+        answers, score, visible = saved.answers, saved.score, saved.visible_after
+    has_photos = any(q.type == "photo" for q in section.questions)
     index = checklist.sections.index(section)
     return {"audit": audit, "checklist": checklist, "section": section, "answers": answers, "score": score,
-            "visible": visible, "section_index": index, "photo_counts": data.photo_counts(db, audit["id"]),
+            "visible": visible, "section_index": index,
             "prev_section": checklist.sections[index - 1] if index else None,
             "next_section": checklist.sections[index + 1] if index + 1 < len(checklist.sections) else None,
-            "findings": data.list_findings(db, audit["id"]), "errors": {}, "severity_labels": SEVERITY_LABELS,
-            "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0], "editable": True,
-            "saved_question": None, "proposed": None, **extra}
+            # The findings count is in the page head only; a fragment after a save does not show it.
+            "findings": data.list_findings(db, audit["id"]) if saved is None else [],
+            "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0] if has_photos else {},
+            "errors": {}, "severity_labels": SEVERITY_LABELS, "editable": True, "saved_question": None,
+            "proposed": None, **extra}
 
 
 @bp.get("/<audit_id>/sections/<section_id>")
@@ -184,7 +191,8 @@ def answer(audit_id, question_id):
     if not htmx.is_htmx():
         return redirect(url_for("audits.section", audit_id=audit_id, section_id=section_obj.id,
                                 _anchor=f"q-{question_id}"), 303)
-    ctx = section_context(db, audit, section_obj.id, saved_question=question_id, proposed=saved.proposed)
+    ctx = section_context(db, audit, section_obj.id, saved=saved, saved_question=question_id,
+                          proposed=saved.proposed)
     changed = [q for q in section_obj.questions
                if (q.id in saved.visible_before) != (q.id in saved.visible_after)]
     response = htmx.render("audits/section.html", "audits/_answer_saved.html", q=question, changed=changed, **ctx)
