@@ -86,6 +86,14 @@ class LiveServer:
         """A new connection to the server's database (close it with `.conn.close()`)."""
         return dbm.connect(config.database_path(self.app.config))
 
+    def rows(self, sql: str, params=()) -> list[dict]:
+        """Rows of a query on the server's database, through a connection opened and closed for it."""
+        db = self.db()
+        try:
+            return dbm.query(db, sql, params)
+        finally:
+            db.conn.close()
+
 
 @pytest.fixture
 def live_server(tmp_path_factory):

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from fieldaudit import db as dbm
 from fieldaudit.audits import data, record
 from fieldaudit.auth import users
 from fieldaudit.checklists import parse_checklist, store
@@ -59,16 +58,8 @@ def publish(server) -> dict:
         db.conn.close()
 
 
-def db_rows(server, sql: str, params=()) -> list[dict]:
-    db = server.db()
-    try:
-        return dbm.query(db, sql, params)
-    finally:
-        db.conn.close()
-
-
 def answers_in_db(server, audit_id: str) -> dict:
-    rows = db_rows(server, "SELECT question_id, value FROM answers WHERE audit_id = ?", (audit_id,))
+    rows = server.rows("SELECT question_id, value FROM answers WHERE audit_id = ?", (audit_id,))
     return {r["question_id"]: None if r["value"] is None else json.loads(r["value"]) for r in rows}
 
 
@@ -235,10 +226,10 @@ def test_auditor_runs_and_submits_an_audit_by_tapping(live_server, page, tmp_pat
     assert_png(section_shot)
     assert_png(submitted_shot)
 
-    audit = db_rows(live_server, "SELECT * FROM audits WHERE id = ?", (audit_id,))[0]
+    audit = live_server.rows("SELECT * FROM audits WHERE id = ?", (audit_id,))[0]
     assert audit["status"] == "submitted" and audit["submitted_at"] and audit["record_hash"]
     assert (audit["answered_count"], audit["visible_count"]) == (6, 6)
-    sigs = db_rows(live_server, "SELECT * FROM signatures WHERE record_type = 'audit' AND record_id = ?",
+    sigs = live_server.rows("SELECT * FROM signatures WHERE record_type = 'audit' AND record_id = ?",
                    (audit_id,))
     assert len(sigs) == 1
     assert sigs[0]["meaning"] == "performed this audit" and sigs[0]["printed_name"] == "Zoë Martin"
@@ -290,12 +281,12 @@ def test_double_tap_on_sign_and_submit_signs_once(live_server, page, monkeypatch
     expect(page.locator("h1 .badge")).to_have_text("submitted")
     expect(page.locator("section.card", has=page.get_by_role("heading", name="Signatures")).locator("li")) \
         .to_have_count(1)
-    sigs = db_rows(live_server, "SELECT * FROM signatures WHERE record_type = 'audit' AND record_id = ?",
+    sigs = live_server.rows("SELECT * FROM signatures WHERE record_type = 'audit' AND record_id = ?",
                    (audit["id"],))
     assert len(sigs) == 1, sigs
-    row = db_rows(live_server, "SELECT status FROM audits WHERE id = ?", (audit["id"],))[0]
+    row = live_server.rows("SELECT status FROM audits WHERE id = ?", (audit["id"],))[0]
     assert row["status"] == "submitted"
-    submitted = db_rows(live_server, "SELECT COUNT(*) AS n FROM audit_trail WHERE action = 'audit.submitted'"
+    submitted = live_server.rows("SELECT COUNT(*) AS n FROM audit_trail WHERE action = 'audit.submitted'"
                                      " AND record_id = ?", (audit["id"],))[0]["n"]
     assert submitted == 1
 

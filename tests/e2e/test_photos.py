@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from fieldaudit import db as dbm
 from fieldaudit.audits import data
 from fieldaudit.auth import users
 from fieldaudit.checklists import parse_checklist, store
@@ -36,14 +35,6 @@ sections:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-def db_rows(server, sql: str, params=()) -> list[dict]:
-    db = server.db()
-    try:
-        return dbm.query(db, sql, params)
-    finally:
-        db.conn.close()
-
 
 def photo_audit(server) -> dict:
     """The photo checklist published, and an audit of ASM-01 at PLT1 started for the demo auditor."""
@@ -96,7 +87,7 @@ def attach_photo(page, server, audit: dict) -> dict:
     wait_until_loaded(page, thumb)
     expect(question).to_contain_text("1 photo attached")
     expect(question).to_have_class(re.compile(r"\banswered\b"))
-    rows = db_rows(server, "SELECT * FROM evidence WHERE audit_id = ?", (audit["id"],))
+    rows = server.rows("SELECT * FROM evidence WHERE audit_id = ?", (audit["id"],))
     assert len(rows) == 1
     return rows[0]
 
@@ -145,7 +136,7 @@ def test_viewer_caption_and_annotated_copy(live_server, page, tmp_path):
         page.get_by_role("button", name="Save caption").tap()
     assert urlsplit(page.url).path == f"/evidence/{original['id']}"
     expect(page.get_by_role("heading", level=1)).to_have_text("Oil on the floor by the press")
-    assert db_rows(live_server, "SELECT caption FROM evidence WHERE id = ?",
+    assert live_server.rows("SELECT caption FROM evidence WHERE id = ?",
                    (original["id"],))[0]["caption"] == "Oil on the floor by the press"
 
     # Annotate: choose the circle and drag over the photo with pointer events.
@@ -171,7 +162,7 @@ def test_viewer_caption_and_annotated_copy(live_server, page, tmp_path):
 
     with page.expect_navigation():
         page.get_by_role("button", name="Save annotated copy").tap()
-    rows = db_rows(live_server, "SELECT * FROM evidence WHERE audit_id = ? ORDER BY created_at, id", (audit["id"],))
+    rows = live_server.rows("SELECT * FROM evidence WHERE audit_id = ? ORDER BY created_at, id", (audit["id"],))
     assert len(rows) == 2
     copy = next(r for r in rows if r["id"] != original["id"])
     assert copy["derived_from"] == original["id"]
@@ -221,6 +212,6 @@ def test_refused_upload_shows_a_message_and_stores_nothing(live_server, new_page
     expect(question).to_contain_text("0 photos attached")
     page.screenshot(path=str(tmp_path / "refused-upload-768x1024.png"), full_page=True)
 
-    assert db_rows(live_server, "SELECT id FROM evidence WHERE audit_id = ?", (audit["id"],)) == []
+    assert live_server.rows("SELECT id FROM evidence WHERE audit_id = ?", (audit["id"],)) == []
     blobs = live_server.data_dir / "blobs"
     assert not blobs.exists() or not [p for p in blobs.rglob("*") if p.is_file()]
