@@ -12,11 +12,16 @@ def get_db():
     return g.db
 
 
-def get_blob_store():
-    """The content-addressed blob folder of this installation."""
+def blob_store_of(app):
+    """The content-addressed blob folder of an app's installation (also outside a request: CLI, report threads)."""
     from .evidence.blobstore import BlobStore
 
-    return BlobStore(config.blob_dir(current_app.config))
+    return BlobStore(config.blob_dir(app.config))
+
+
+def get_blob_store():
+    """The blob folder of this request's app."""
+    return blob_store_of(current_app)
 
 
 def close_db(exc=None) -> None:

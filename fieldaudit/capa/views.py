@@ -1,8 +1,6 @@
 """CAPA pages: triage of findings, the list with filters and CSV, one CAPA's workflow and timeline, my actions."""
-import csv
-import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import htmx, ids
@@ -71,18 +69,10 @@ def index():
 @bp.get("/export.csv")
 def export():
     """The filtered list as CSV, for a spreadsheet or the management review."""
-    rows = _filtered(_filters())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["number", "site", "title", "source", "source_ref", "severity", "state", "owner", "raised_on",
-                     "due_date", "due_status", "closed_at"])
-    for r in rows:
-        writer.writerow([r["number"], r["site_code"], r["title"], r["source"], r["source_ref"], r["severity"],
-                         r["state"], r["owner_name"] or "", r["raised_on"], r["due_date"] or "",
-                         r["due_status"] or "", r["closed_at"] or ""])
-    stamp = ids.utc_now().strftime("%Y%m%d-%H%M")
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="capa-{stamp}.csv"'})
+    from ..reports.export import capas_csv
+    from ..reports.views import csv_response
+
+    return csv_response(capas_csv(_filtered(_filters())), "capa")
 
 
 @bp.get("/triage")

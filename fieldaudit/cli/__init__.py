@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from .. import config
 from .. import db as dbm
 from .accounts import user
 from .common import fail, make_app, open_db
@@ -72,6 +71,8 @@ def serve(host, port, threads):
 def demo():
     """Load the demo plant (sites, areas, workstations, a user of every role); safe to run again."""
     from .. import demo as demo_data
+    from .. import demo_capa, demo_documents, demo_history
+    from ..appdb import blob_store_of
 
     app = make_app()
     db = open_db(app)
@@ -80,21 +81,15 @@ def demo():
     already = demo_data.is_seeded(db)
     created = demo_data.seed(db, hash_method=app.config["PASSWORD_HASH_METHOD"],
                              progress=lambda m: click.echo(f"  + {m}"))
-    from .. import demo_history
-    from ..evidence.blobstore import BlobStore
-
-    history = demo_history.seed_history(db, BlobStore(config.blob_dir(app.config)),
+    history = demo_history.seed_history(db, blob_store_of(app),
                                         progress=lambda m: click.echo(f"  + {m}"))
     if history["audits"]:
         click.echo(f"History: {history['audits']} audits ({history['submitted']} signed), "
                    f"{history['findings']} findings, {history['photos']} photos.")
-    from .. import demo_capa
-
     capas = demo_capa.seed_capas(db, progress=lambda m: click.echo(f"  + {m}"))
     if capas:
         click.echo(f"CAPA: {capas} corrective actions in every state of the workflow.")
-    from .. import demo_documents
-    demo_documents.seed_and_report(db, BlobStore(config.blob_dir(app.config)), click.echo)
+    demo_documents.seed_and_report(db, blob_store_of(app), click.echo)
     creds = data_dir / "demo-credentials.txt"
     if created:
         # Demo passwords are random; they are kept beside the demo data so a newcomer can find them again.

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import click
 
-from .. import config
 from .. import db as dbm
 from .common import fail, make_app, open_db
 
@@ -90,7 +89,7 @@ def verify():
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Where to write the PDF.")
 def report(audit, output):
     """Write the PDF summary of an audit (by number, e.g. AUD-PLT1-0042, or id); drafts are watermarked."""
-    from ..evidence.blobstore import BlobStore
+    from ..appdb import blob_store_of
     from ..reports.views import make_audit_pdf
 
     app = make_app()
@@ -106,7 +105,7 @@ def report(audit, output):
             now = int(100 * done / max(total, 1))
             bar.update(now - seen[0])
             seen[0] = now
-        pdf = make_audit_pdf(db, BlobStore(config.blob_dir(app.config)), row["id"], progress)
+        pdf = make_audit_pdf(db, blob_store_of(app), row["id"], progress)
     Path(output).write_bytes(pdf)
     note = " (DRAFT: the audit is not submitted)" if row["status"] != "submitted" else ""
     click.echo(f"Wrote {output}: {len(pdf) // 1024} KB{note}")

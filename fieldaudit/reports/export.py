@@ -152,3 +152,11 @@ def missing_answers(export: dict) -> int:
     return sum(1 for s in export["sections"] for q in s["questions"]
                if q["visible"] and q["required"] and q["value"] is None and q["type"] != "photo")
 
+
+def capas_csv(rows: list[dict]) -> str:
+    """The (filtered) CAPA list as CSV."""
+    return to_csv(["number", "site", "title", "source", "source_ref", "severity", "state", "owner", "raised_on",
+                   "due_date", "due_status", "closed_at"],
+                  ([r["number"], r["site_code"], r["title"], r["source"], r["source_ref"], r["severity"], r["state"],
+                    r["owner_name"] or "", r["raised_on"], r["due_date"] or "", r["due_status"] or "",
+                    r["closed_at"] or ""] for r in rows))

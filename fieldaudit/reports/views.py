@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from .. import config, ids
-from ..appdb import get_blob_store, get_db
+from ..appdb import blob_store_of, get_blob_store, get_db
 from ..audits import data as audits
 from ..auth.access import ensure, ensure_found
 from . import audit_pdf, export, jobs
@@ -48,7 +48,7 @@ def start_audit_report(audit_id):
         from .. import db as dbm
         db = dbm.connect(path)
         try:
-            return make_audit_pdf(db, get_store_for(app), audit_id, progress)
+            return make_audit_pdf(db, blob_store_of(app), audit_id, progress)
         finally:
             db.conn.close()
 
@@ -56,12 +56,6 @@ def start_audit_report(audit_id):
                      filename=f"{audit['number']}{'-DRAFT' if audit['status'] != 'submitted' else ''}.pdf",
                      folder=config.blob_dir(app.config).parent / "reports", work=work)
     return render_template("reports/_job.html", job=job)
-
-
-def get_store_for(app):
-    """The blob store of an app, outside a request (report threads)."""
-    from ..evidence.blobstore import BlobStore
-    return BlobStore(config.blob_dir(app.config))
 
 
 def _job(job_id: str) -> jobs.Job:
@@ -111,7 +105,8 @@ def _listed():
                               checklist_id=args.get("checklist_id") or None, limit=5000)
 
 
-def _csv(body: str, name: str) -> Response:
+def csv_response(body: str, name: str) -> Response:
+    """CSV text as a download named after what it lists and when."""
     stamp = ids.utc_now().strftime("%Y%m%d-%H%M")
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})
@@ -120,17 +115,17 @@ def _csv(body: str, name: str) -> Response:
 @bp.get("/reports/audits.csv")
 def audits_csv():
     """The (filtered) audits as CSV."""
-    return _csv(export.audits_csv(_listed()), "audits")
+    return csv_response(export.audits_csv(_listed()), "audits")
 
 
 @bp.get("/reports/answers.csv")
 def answers_csv():
     """Every answer of the (filtered) audits as CSV."""
-    return _csv(export.answers_csv(get_db(), _listed()), "answers")
+    return csv_response(export.answers_csv(get_db(), _listed()), "answers")
 
 
 @bp.get("/reports/findings.csv")
 def findings_csv():
     """Every finding of the (filtered) audits with its CAPA, as CSV."""
-    return _csv(export.findings_csv(get_db(), _listed()), "findings")
+    return csv_response(export.findings_csv(get_db(), _listed()), "findings")
 

@@ -166,12 +166,3 @@ def update_workstation(workstation_id):
         flash("Workstation saved.", "success")
         return redirect(url_for("stations.workstation", workstation_id=workstation_id), 303)
     return render_template("stations/workstation_form.html", ws=ws, areas=areas, form=ws, error=None)
-
-
-@bp.app_template_filter("site_name")
-def site_name(site_id):
-    """A site's display name for templates."""
-    site = data.get_site(get_db(), site_id) if site_id else None
-    if site_id and site is None:
-        abort(404)
-    return f"{site['code']} · {site['name']}" if site else "All sites"
