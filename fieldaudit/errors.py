@@ -1,10 +1,10 @@
 """One place that turns errors into pages, fragments or JSON with a message a person can act on."""
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from .refusal import Refusal
-
+from . import forms
 from .htmx import is_htmx
+from .refusal import Refusal
 
 TITLES = {
     400: "That request could not be used",
@@ -49,7 +49,13 @@ def handle_http(exc: HTTPException):
 
 
 def handle_refusal(exc: Refusal):
-    """A refusal no view turned into a form error becomes its own status and message, in every blueprint."""
+    """A refusal re-renders the view's form when it registered one for that status (forms.py); otherwise it
+    becomes its own status and message, in every blueprint."""
+    render = forms.form_for(exc.status)
+    if render is not None:
+        response = make_response(render(exc.message))
+        response.status_code = exc.status
+        return response
     http = default_exceptions.get(exc.status, default_exceptions[400])
     return handle_http(http(description=exc.message))
 

@@ -57,20 +57,53 @@ class User(UserMixin):
         return [s for s, roles in self.site_roles.items() if s is not None and permission in permissions_for(roles)]
 
 
-def ensure(permission: str, site_id: str | None) -> None:
-    """Abort unless the current user may do `permission` at `site_id` (None: a group-wide action)."""
-    user = current_user
-    if not user.is_authenticated:
-        abort(401)
-    if site_id is not None and not user.roles_at(site_id):
-        abort(404)
-    if not user.can(permission, site_id):
-        abort(403)
+def ensure(permission: str, site_id: str | None, message: str | None = None) -> None:
+    """Abort unless the current user may do `permission` at `site_id` (None: a group-wide action).
+
+    No role at the site: 404 (its records are not disclosed); a role there without the permission: 403.
+    """
+    ensure_sites(permission, [site_id] if site_id is not None else None, message=message)
 
 
-def ensure_found(row: dict | None, permission: str, site_key: str = "site_id") -> dict:
+def ensure_found(row: dict | None, permission: str, site_key: str = "site_id", message: str | None = None) -> dict:
     """404 for a missing row, then the site check on the row's site; returns the row."""
     if row is None:
         abort(404)
-    ensure(permission, row[site_key])
+    ensure(permission, row[site_key], message)
     return row
+
+
+def ensure_sites(permission: str, site_ids: list[str] | None, every: bool = False,
+                 message: str | None = None) -> list[str]:
+    """The site rule for a record that belongs to one or more sites; returns those where the user works.
+
+    404 unless the user has a role at one of them; then 403 unless the permission is held at one of them (or at
+    every one of them with `every`, e.g. changing a document that applies to several sites). `None`: group-wide.
+    """
+    user = current_user
+    if not user.is_authenticated:
+        abort(401)
+    if site_ids is None:
+        if not user.can(permission, None):
+            abort(403, description=message)
+        return []
+    mine = [s for s in site_ids if user.roles_at(s)]
+    if not mine:
+        abort(404)
+    allowed = [s for s in site_ids if user.can(permission, s)]
+    if not allowed or (every and len(allowed) < len(site_ids)):
+        abort(403, description=message)
+    return mine
+
+
+def ensure_owner(row: dict, owner_key: str, message: str, unless: str | None = None,
+                 site_key: str = "site_id") -> dict:
+    """403 unless the current user is the row's owner (`row[owner_key]`), or holds `unless` at its site.
+
+    Call after the site guard: this answers "is it theirs", not "may they see it".
+    """
+    if row[owner_key] == current_user.id:
+        return row
+    if unless is not None and current_user.can(unless, row[site_key]):
+        return row
+    abort(403, description=message)
