@@ -118,6 +118,25 @@ def test_serve_refuses_a_port_in_use(cli):
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
 
 
+def test_serve_starts_at_once_after_a_crash_left_time_wait_sockets():
+    # The side that closes a connection first keeps it in TIME-WAIT for up to a minute, as a killed server does.
+    from fieldaudit.cli import port_problem
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress's own listener does
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()
+    client.close()
+    with socket.socket() as plain:  # the situation is real: a bind without SO_REUSEADDR is refused
+        with pytest.raises(OSError):
+            plain.bind(("127.0.0.1", port))
+    assert port_problem("127.0.0.1", port) is None
+
+
 def test_data_dir_option(tmp_path, monkeypatch):
     monkeypatch.delenv("FIELDAUDIT_DATA_DIR", raising=False)  # main() sets it; monkeypatch restores it after
     result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "d"), "init"], env={

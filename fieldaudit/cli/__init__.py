@@ -52,12 +52,9 @@ def serve(host, port, threads):
     import waitress
 
     app = make_app()
-    try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.bind((host, port))
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); the port is probably in use, "
-             "choose another with --port")
+    problem = port_problem(host, port)
+    if problem:
+        fail(f"cannot listen on {host}:{port} ({problem}); the port is probably in use, choose another with --port")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(f"Data folder: {app.config['DATA_DIR']}")
     click.echo(f"FieldAudit {app.config.get('MODE')} serving at http://{shown}:{port}/  (Ctrl+C to stop)")
@@ -65,6 +62,21 @@ def serve(host, port, threads):
         click.echo("Tablets on the plant network reach it at this machine's address; put HTTPS in front for the "
                    "camera and offline use.")
     waitress.serve(app, host=host, port=port, threads=threads, ident="FieldAudit", _quiet=True)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why `serve` could not listen on host:port, or None; judged the way waitress will bind."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            if os.name != "nt":
+                # Like waitress: sockets of a crashed server left in TIME-WAIT must not keep a plant's server down
+                # for a minute. (On Windows SO_REUSEADDR would let two servers share a port, and TIME-WAIT does not
+                # block a bind there anyway.)
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 @main.command()
