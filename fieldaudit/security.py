@@ -38,7 +38,8 @@ def check_csrf() -> None:
         return
     expected = session.get("csrf")
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
-    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
+    # Compared as bytes: compare_digest refuses non-ASCII str with a TypeError, and a forged token must be a 400.
+    if not expected or not sent or not hmac.compare_digest(str(expected).encode(), str(sent).encode()):
         g.csrf_failed = True
         abort(400, description="This form's security token is missing or no longer valid (the page may be "
                                "from an earlier session). Reload the page and try again; nothing was saved.")

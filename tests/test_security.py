@@ -29,7 +29,7 @@ def test_anonymous_htmx_request_gets_401_with_redirect(client):
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize("token", [None, "forged-token"])
+@pytest.mark.parametrize("token", [None, "forged-token", "é", "tok\u00e9n-\u4e2d"])
 def test_form_post_without_valid_csrf_is_refused(auth, plant, db, token):
     auth.login("root")
     data = {"code": "NEW", "name": "New area"}
@@ -51,6 +51,22 @@ def test_htmx_post_without_valid_csrf_header_is_refused(auth, plant, db, token):
                                 headers=headers)
     assert response.status_code == 400
     assert db["areas"].count == 1
+
+
+def test_non_ascii_header_token_is_refused_not_a_crash(auth, plant, db):
+    # hmac.compare_digest raises TypeError on non-ASCII str; a forged header must get 400 like any forgery.
+    auth.login("root")
+    response = auth.client.post(f"/sites/{plant['a']['id']}/areas", data={"code": "NEW", "name": "N"},
+                                headers={"HX-Request": "true", "X-CSRFToken": "\u00e9t\u00e9"})
+    assert response.status_code == 400
+    assert db["areas"].count == 1
+
+
+@pytest.mark.parametrize("token", ["é", "x\u00ff"])
+def test_anonymous_login_post_with_non_ascii_token_is_400(client, plant, token):
+    client.get("/login")  # the sign-in page gives the anonymous session its token
+    response = client.post("/login", data={"username": "root", "password": "x", "csrf_token": token})
+    assert response.status_code == 400
 
 
 def test_htmx_post_with_header_token_is_accepted(auth, plant, db):
