@@ -30,8 +30,14 @@ def load_user(user_id: str):
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site path to return to after login (never another host)."""
+    """A same-site path to return to (after login, after a form), or None; the one redirect check of the app."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    # Browsers drop tabs and newlines from URLs ("/<TAB>/evil" becomes "//evil") and a CR/LF cannot go in a header.
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 

@@ -164,10 +164,27 @@ def test_secure_cookie_behind_https(app, alice):
     assert "Secure" in page.headers["Set-Cookie"]
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+OFFSITE = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+           "/\r\n/evil.example", "\\\\evil.example", "/\\/evil.example", " //evil.example", "/ /evil.example",
+           "http:/evil.example", "javascript:alert(1)", "\t//evil.example"]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
 def test_next_never_leaves_the_site(auth, alice, target):
     response = auth.login("alice", next=target)
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("query", ["/%09/evil.example", "%2F%2Fevil.example", "/%5Cevil.example", "/%0D%0A/x",
+                                   "%09//evil.example"])
+def test_signed_in_login_page_never_redirects_off_site(auth, alice, query):
+    # The encoded forms arrive decoded in request.values; the redirect must still stay on this site.
+    auth.login("alice")
+    response = auth.client.get(f"/login?next={query}")
+    assert response.status_code in (302, 303)
+    location = response.headers["Location"]
+    assert location == "/" or (location.startswith("/") and not location.startswith("//")), location
+    assert "evil" not in location and "\n" not in location
 
 
 def test_next_returns_to_the_page(auth, alice, db):
