@@ -1,0 +1,88 @@
+"""axe-core over the main screens of each role, at tablet and phone size: no serious or critical violation.
+
+axe is injected into pages of the demo plant with its history (audits, CAPA, documents) in a context that bypasses
+the CSP (the app itself never allows injected scripts).
+"""
+from pathlib import Path
+
+import pytest
+
+from fieldaudit import config, create_app, demo, demo_capa, demo_documents, demo_history
+from fieldaudit import db as dbm
+from fieldaudit.appdb import blob_store_of
+
+from .conftest import FAST_HASH, LiveServer, ServerThread, login
+
+pytestmark = pytest.mark.slow
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"tablet": (768, 1024), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def plant_server(tmp_path_factory):
+    """The whole demo plant (with history) behind a real server, shared by this module's read-only checks."""
+    data_dir = tmp_path_factory.mktemp("a11y") / "data"
+    app = create_app({"DATA_DIR": str(data_dir), "PASSWORD_HASH_METHOD": FAST_HASH})
+    db = dbm.connect(config.database_path(app.config))
+    try:
+        passwords = demo.seed(db, hash_method=FAST_HASH)
+        demo_history.seed_history(db, blob_store_of(app))
+        demo_capa.seed_capas(db)
+        demo_documents.seed_and_report(db, blob_store_of(app), lambda *a: None)
+    finally:
+        db.conn.close()
+    server = ServerThread(app, threads=4)
+    try:
+        yield LiveServer(url=server.url, passwords=passwords, data_dir=Path(app.config["DATA_DIR"]), app=app)
+    finally:
+        server.stop()
+
+
+def _first(server: LiveServer, sql: str) -> str:
+    return server.rows(sql)[0]["x"]
+
+
+def screens(server: LiveServer, role: str) -> list[str]:
+    """The main screens a person of this role works with, as paths."""
+    open_audit = _first(server, "SELECT id AS x FROM audits WHERE status = 'in_progress' ORDER BY number LIMIT 1")
+    done_audit = _first(server, "SELECT id AS x FROM audits WHERE status = 'submitted' ORDER BY number LIMIT 1")
+    capa = _first(server, "SELECT id AS x FROM capas ORDER BY number LIMIT 1")
+    station = _first(server, "SELECT code AS x FROM workstations ORDER BY code LIMIT 1")
+    document = _first(server, "SELECT id AS x FROM documents ORDER BY code LIMIT 1")
+    common = ["/", f"/w/{station}", "/documents/", f"/documents/{document}", "/account"]
+    return {
+        "auditor": common + ["/audits/", f"/audits/{open_audit}/run", f"/audits/{done_audit}", "/audits/new",
+                             f"/audits/{open_audit}/findings", f"/audits/{open_audit}/submit"],
+        "quality": common + ["/capa/", f"/capa/{capa}", "/capa/triage", "/capa/my-actions", "/checklists/",
+                             f"/audits/{done_audit}"],
+        "operator": common + ["/capa/my-actions"],
+        "admin": ["/", "/sites", "/admin/users/"],
+    }[role]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("role", ["auditor", "quality", "operator", "admin"])
+def test_no_serious_accessibility_violations(browser, plant_server, role, viewport):
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True,
+                                  is_mobile=viewport == "phone", bypass_csp=True, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(f"{plant_server.url}/login")
+        found = [f"/login: {v}" for v in _violations(page)]
+        login(page, plant_server, role, goto=False)
+        for path in screens(plant_server, role):
+            response = page.goto(plant_server.url + path)
+            assert response.status == 200, (path, response.status)
+            found += [f"{path}: {v}" for v in _violations(page)]
+    finally:
+        context.close()
+    assert not found, "axe found serious or critical violations:\n  " + "\n  ".join(found)
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
