@@ -27,7 +27,7 @@ from fieldaudit.auth import users  # noqa: E402
 from fieldaudit.checklists import parse_checklist, store  # noqa: E402
 from fieldaudit.evidence import data as evidence  # noqa: E402
 from fieldaudit.evidence.blobstore import BlobStore  # noqa: E402
-from fieldaudit.reports.views import make_audit_pdf  # noqa: E402
+from fieldaudit.reports.build import make_audit_pdf  # noqa: E402
 from fieldaudit.stations import data as stations  # noqa: E402
 
 TARGET_S, TARGET_MB = 3.0, 10.0  # the 50-photo report: median build time and file size

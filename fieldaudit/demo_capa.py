@@ -9,8 +9,6 @@ from .capa import commands as capa_commands
 from .capa import data, states, triage
 from .stations import data as stations
 
-FLOW = ["open", "containment", "root_cause", "action_plan", "implementation", "effectiveness_check", "closed"]
-
 # (state to reach, days ago it was raised, title when raised directly or None to take the oldest pending finding)
 PLAN = [
     ("closed", 140, None), ("effectiveness_check", 95, None), ("implementation", 70, None),
@@ -35,7 +33,7 @@ def _at(days_ago: float):
 
 def _advance(db, capa: dict, target: str, raised_days_ago: int, qm: dict, operator: dict) -> None:
     """Walk a CAPA through the workflow to `target`, a few days per step, doing what each step needs."""
-    path = FLOW[1:FLOW.index(target) + 1] if target in FLOW else []
+    path = states.FLOW[1:states.FLOW.index(target) + 1] if target in states.FLOW else []
     day = raised_days_ago
     for step in path:
         day = max(day - max(raised_days_ago // (len(path) + 1), 1), 0.01)
@@ -59,15 +57,15 @@ def _advance(db, capa: dict, target: str, raised_days_ago: int, qm: dict, operat
                                        owner["id"], owner_only=owner is operator)
                 data.update_fields(db, current, {"effectiveness_due": data.local_today(current["timezone"])
                                                  .isoformat()}, qm["id"])
-            if step == "closed":
+            if step == states.CLOSED:
                 data.update_fields(db, data.get_capa(db, capa["id"]), {
                     "effectiveness_result": "effective",
                     "effectiveness_notes": "Six weeks of audits and the defect log show no repeat."}, qm["id"])
             capa_commands.transition(db, capa["id"], step, expected_state=data.get_capa(db, capa["id"])["state"],
                             by=qm["id"], command_id=ids.new_id())
-    if target in ("rejected", "cancelled"):
+    if target in states.DROPPED:
         with _at(max(raised_days_ago - 3, 0.01)):
-            capa_commands.transition(db, capa["id"], target, expected_state="open", by=qm["id"],
+            capa_commands.transition(db, capa["id"], target, expected_state=states.FLOW[0], by=qm["id"],
                                      command_id=ids.new_id(),
                             reason="Already covered by an open CAPA" if target == "cancelled"
                             else "Not a nonconformity: the requirement does not apply to this line")

@@ -41,15 +41,15 @@ def _apply(db, capa: dict, target: str, expected_state: str, by: str, command_id
     """Write a checked transition, its command and its history event (inside the caller's transaction)."""
     now = ids.now_iso()
     extra = ""
-    if target == "closed":
+    if target == states.CLOSED:
         extra = ", closed_at = ?"
-    elif capa["state"] == "effectiveness_check" and target == "root_cause":
+    elif states.REOPEN.get(capa["state"]) == target:
         extra = ", effectiveness_result = NULL"
-    params = [target, reason.strip()[:2000], now] + ([now] if target == "closed" else []) + [capa["id"]]
+    params = [target, reason.strip()[:2000], now] + ([now] if target == states.CLOSED else []) + [capa["id"]]
     dbm.execute(db, f"UPDATE capas SET state = ?, state_reason = ?, updated_at = ?{extra} WHERE id = ?", params)
     _command(db, command_id, capa["id"], target, expected_state, "applied", "", by, reason)
-    note = "Reopened: the effectiveness check failed" if target == "root_cause" and \
-        capa["state"] == "effectiveness_check" else reason.strip()
+    note = "Reopened: the effectiveness check failed" if states.REOPEN.get(capa["state"]) == target \
+        else reason.strip()
     add_event(db, capa["id"], by, "transition", "state", capa["state"], target, note=note)
 
 

@@ -62,6 +62,11 @@ _SELECT = ("SELECT c.*, s.code AS site_code, s.name AS site_name, s.timezone, o.
            " LEFT JOIN users o ON o.id = c.owner_id JOIN users r ON r.id = c.raised_by")
 
 
+def _marks(values) -> str:
+    """One `?` per value, for an `IN (…)` list."""
+    return ", ".join("?" for _ in values)
+
+
 def get_capa(db, capa_id: str) -> dict | None:
     """One CAPA with its site and people."""
     row = dbm.query_one(db, _SELECT + " WHERE c.id = ?", (capa_id,))
@@ -75,8 +80,6 @@ def create_capa(db, *, site: dict, title: str, by: str, source: str = "internal"
                 description: str = "", source_ref: str = "", owner_id: str | None = None,
                 due_date: str | None = None, finding_ids=()) -> dict:
     """Raise a CAPA (from findings, a complaint, a supplier issue, …); linked findings leave the triage list."""
-    from . import triage
-
     if not title.strip():
         raise CapaError("Give the CAPA a short title: what went wrong?", 422)
     if source not in states.SOURCES:
@@ -94,8 +97,40 @@ def create_capa(db, *, site: dict, title: str, by: str, source: str = "internal"
         db["capas"].insert(row)
         add_event(db, row["id"], by, "created", note=f"Raised from {states.SOURCES[source].lower()}")
         if finding_ids:
-            triage.link(db, row, list(finding_ids), by)
+            link(db, row, list(finding_ids), by)
     return get_capa(db, row["id"])
+
+
+def finding_for_capa(db, finding_id: str) -> dict | None:
+    """A finding with what a CAPA needs to know of it (site, audit state, current decision)."""
+    return dbm.query_one(db, "SELECT f.*, a.site_id, a.status AS audit_status, a.number AS audit_number,"
+                             " t.decision, t.capa_id FROM findings f JOIN audits a ON a.id = f.audit_id"
+                             " LEFT JOIN finding_triage t ON t.finding_id = f.id WHERE f.id = ?", (finding_id,))
+
+
+def link(db, capa: dict, finding_ids: list[str], by: str) -> None:
+    """Link findings of the CAPA's site to it (one root cause, one CAPA); each finding answers to one CAPA only."""
+    now = ids.now_iso()
+    with dbm.transaction(db):
+        for finding_id in finding_ids:
+            finding = finding_for_capa(db, finding_id)
+            if finding is None or finding["site_id"] != capa["site_id"]:
+                raise CapaError("That finding is not one of this site's.", 404)
+            if finding["audit_status"] != "submitted":
+                raise CapaError("Only findings of submitted audits can be linked to a CAPA.", 409)
+            if finding["capa_id"] and finding["capa_id"] != capa["id"]:
+                raise CapaError(f"Finding {finding['audit_number']}/{finding['number']} already has a CAPA.", 409)
+            if finding["capa_id"] == capa["id"]:
+                continue
+            dbm.execute(
+                db, "INSERT INTO finding_triage (finding_id, site_id, decision, capa_id, decided_by, decided_at,"
+                    " created_at, updated_at, origin) VALUES (?, ?, 'capa', ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (finding_id) DO UPDATE SET decision = 'capa', capa_id = excluded.capa_id,"
+                    " decided_by = excluded.decided_by, decided_at = excluded.decided_at,"
+                    " updated_at = excluded.updated_at",
+                (finding_id, capa["site_id"], capa["id"], by, now, now, now, settings.device_id(db)))
+            add_event(db, capa["id"], by, "link", "finding", None, f"{finding['audit_number']} finding "
+                                                               f"{finding['number']}", note=finding["description"])
 
 
 def list_capas(db, *, site_ids=None, state=None, owner_id=None, severity=None, source=None, overdue=False,
@@ -105,10 +140,11 @@ def list_capas(db, *, site_ids=None, state=None, owner_id=None, severity=None, s
     if site_ids is not None:
         if not site_ids:
             return []
-        where.append(f"c.site_id IN ({', '.join('?' for _ in site_ids)})")
+        where.append(f"c.site_id IN ({_marks(site_ids)})")
         params.extend(site_ids)
     if state == "active":
-        where.append("c.state NOT IN ('closed', 'rejected', 'cancelled')")
+        where.append(f"c.state NOT IN ({_marks(states.TERMINAL)})")
+        params.extend(states.TERMINAL)
     elif state:
         where.append("c.state = ?")
         params.append(state)
@@ -129,8 +165,8 @@ def open_at_workstation(db, workstation_id: str) -> list[dict]:
         db, "SELECT DISTINCT c.id, c.number, c.title, c.state, c.due_date, s.timezone FROM capas c"
             " JOIN sites s ON s.id = c.site_id JOIN finding_triage t ON t.capa_id = c.id"
             " JOIN findings f ON f.id = t.finding_id JOIN audits a ON a.id = f.audit_id"
-            " WHERE a.workstation_id = ? AND c.state NOT IN ('closed', 'rejected', 'cancelled') ORDER BY c.number",
-        (workstation_id,))
+            f" WHERE a.workstation_id = ? AND c.state NOT IN ({_marks(states.TERMINAL)}) ORDER BY c.number",
+        (workstation_id, *states.TERMINAL))
     for row in rows:
         row["due_status"] = due_status(row["due_date"], row["timezone"], row["state"])
     return rows

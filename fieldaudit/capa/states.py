@@ -1,8 +1,18 @@
-"""The CAPA workflow as pure functions: which transitions exist and what each one needs (no Flask, no database)."""
+"""The CAPA workflow as pure functions: which transitions exist and what each one needs (no Flask, no database).
 
-STATES = ("open", "containment", "root_cause", "action_plan", "implementation", "effectiveness_check", "closed",
-          "rejected", "cancelled")
-TERMINAL = ("closed", "rejected", "cancelled")
+The one place the states are named: views, templates, SQL filters, the demo and the migration check derive theirs
+from FLOW, DROPPED, STATES, TERMINAL and OPEN here.
+"""
+from ..refusal import Refusal
+
+# The main path, in order; a CAPA ends when it reaches the last step.
+FLOW = ("open", "containment", "root_cause", "action_plan", "implementation", "effectiveness_check", "closed")
+CLOSED = FLOW[-1]
+# Ways out of the main path from any step before the end, each with a reason.
+DROPPED = ("rejected", "cancelled")
+STATES = FLOW + DROPPED
+TERMINAL = (CLOSED, *DROPPED)
+OPEN = tuple(s for s in STATES if s not in TERMINAL)
 
 STATE_LABELS = {
     "open": "Open", "containment": "Containment", "root_cause": "Root cause analysis",
@@ -10,10 +20,9 @@ STATE_LABELS = {
     "effectiveness_check": "Effectiveness check", "closed": "Closed", "rejected": "Rejected",
     "cancelled": "Cancelled",
 }
-FORWARD = {
-    "open": "containment", "containment": "root_cause", "root_cause": "action_plan",
-    "action_plan": "implementation", "implementation": "effectiveness_check", "effectiveness_check": "closed",
-}
+FORWARD = dict(zip(FLOW, FLOW[1:]))
+# What the button that moves a CAPA there says, where "Move to <label>" would not read well.
+BUTTON_LABELS = {CLOSED: "Close CAPA", "rejected": "Reject", "cancelled": "Cancel CAPA"}
 # A failed effectiveness check sends the CAPA back to root cause analysis: the cause found was not the cause.
 REOPEN = {"effectiveness_check": "root_cause"}
 
@@ -24,13 +33,16 @@ CATEGORIES = {"man": "Man (people)", "machine": "Machine", "method": "Method", "
 ACTION_KINDS = {"containment": "Containment", "corrective": "Corrective", "preventive": "Preventive"}
 
 
-class TransitionError(ValueError):
-    """A transition that is not allowed now; `conflict` when the CAPA moved on since the page was loaded."""
+class TransitionError(Refusal):
+    """A transition that is not allowed now: 409 when the CAPA moved on since the page was loaded, else 422."""
 
     def __init__(self, message: str, conflict: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.conflict = conflict
+        super().__init__(message, 409 if conflict else 422)
+
+    @property
+    def conflict(self) -> bool:
+        """Whether the sender saw a state the CAPA has left (a stale command)."""
+        return self.status == 409
 
 
 def allowed_targets(state: str) -> list[str]:
@@ -39,7 +51,7 @@ def allowed_targets(state: str) -> list[str]:
         return []
     targets = [FORWARD[state]] if state in FORWARD else []
     targets += [REOPEN[state]] if state in REOPEN else []
-    return targets + ["rejected", "cancelled"]
+    return targets + list(DROPPED)
 
 
 def check_transition(capa: dict, actions: list[dict], target: str, expected_state: str, reason: str = "") -> None:
@@ -52,7 +64,7 @@ def check_transition(capa: dict, actions: list[dict], target: str, expected_stat
     if target not in allowed_targets(capa["state"]):
         raise TransitionError(f"A CAPA in {STATE_LABELS.get(capa['state'], capa['state'])} cannot move to "
                               f"{STATE_LABELS.get(target, target)}.")
-    if target in ("rejected", "cancelled"):
+    if target in DROPPED:
         if not reason.strip():
             raise TransitionError(f"Say why the CAPA is {target}.")
         return
@@ -78,7 +90,7 @@ def _needs(capa: dict, actions: list[dict], target: str) -> str | None:
             return f"{len(open_actions)} action(s) are still open; they must be done (or cancelled) first."
         if not capa["effectiveness_due"]:
             return "Set the date of the effectiveness check."
-    if target == "closed":
+    if target == CLOSED:
         if any(a["status"] == "open" for a in live):
             return "Actions are still open; a CAPA closes only when all are done."
         if capa["effectiveness_result"] != "effective":

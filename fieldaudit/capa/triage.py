@@ -1,7 +1,7 @@
 """The CAPA triage list: nonconformities of submitted audits waiting for the quality manager's decision."""
 from .. import db as dbm
 from .. import ids, settings
-from .data import CapaError, add_event, create_capa
+from .data import CapaError, create_capa
 
 NEEDS_TRIAGE = ("major", "minor")
 
@@ -65,38 +65,6 @@ def linked_findings(db, capa_id: str) -> list[dict]:
             db, "SELECT * FROM evidence WHERE finding_id = ? OR (audit_id = ? AND question_id = ?"
                 " AND finding_id IS NULL) ORDER BY created_at", (row["id"], row["audit_id"], row["question_id"] or ""))
     return rows
-
-
-def finding_for_capa(db, finding_id: str) -> dict | None:
-    """A finding with what a CAPA needs to know of it (site, audit state, current decision)."""
-    return dbm.query_one(db, "SELECT f.*, a.site_id, a.status AS audit_status, a.number AS audit_number,"
-                             " t.decision, t.capa_id FROM findings f JOIN audits a ON a.id = f.audit_id"
-                             " LEFT JOIN finding_triage t ON t.finding_id = f.id WHERE f.id = ?", (finding_id,))
-
-
-def link(db, capa: dict, finding_ids: list[str], by: str) -> None:
-    """Link findings of the CAPA's site to it (one root cause, one CAPA); each finding answers to one CAPA only."""
-    now = ids.now_iso()
-    with dbm.transaction(db):
-        for finding_id in finding_ids:
-            finding = finding_for_capa(db, finding_id)
-            if finding is None or finding["site_id"] != capa["site_id"]:
-                raise CapaError("That finding is not one of this site's.", 404)
-            if finding["audit_status"] != "submitted":
-                raise CapaError("Only findings of submitted audits can be linked to a CAPA.", 409)
-            if finding["capa_id"] and finding["capa_id"] != capa["id"]:
-                raise CapaError(f"Finding {finding['audit_number']}/{finding['number']} already has a CAPA.", 409)
-            if finding["capa_id"] == capa["id"]:
-                continue
-            dbm.execute(
-                db, "INSERT INTO finding_triage (finding_id, site_id, decision, capa_id, decided_by, decided_at,"
-                    " created_at, updated_at, origin) VALUES (?, ?, 'capa', ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (finding_id) DO UPDATE SET decision = 'capa', capa_id = excluded.capa_id,"
-                    " decided_by = excluded.decided_by, decided_at = excluded.decided_at,"
-                    " updated_at = excluded.updated_at",
-                (finding_id, capa["site_id"], capa["id"], by, now, now, now, settings.device_id(db)))
-            add_event(db, capa["id"], by, "link", "finding", None, f"{finding['audit_number']} finding "
-                                                               f"{finding['number']}", note=finding["description"])
 
 
 def dismiss(db, finding_id: str, reason: str, by: str) -> None:

@@ -3,35 +3,20 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import htmx, ids
+from .. import forms, htmx, ids
 from ..appdb import get_db
 from ..auth import safe_next, users
 from ..auth.access import ensure, ensure_found
 from ..checklists import SEVERITY_LABELS
+from ..reports.export import capas_csv
+from ..responses import csv_response
 from ..stations import data as stations
+from . import access
 from . import actions as capa_actions
 from . import commands as capa_commands
 from . import data, states, triage
 
 bp = Blueprint("capa", __name__, url_prefix="/capa")
-
-
-def _capa(capa_id: str) -> dict:
-    """A CAPA the user may read: quality people of its site, or someone who owns one of its actions."""
-    capa = data.get_capa(get_db(), capa_id)
-    if capa is None or not current_user.roles_at(capa["site_id"]):
-        abort(404)
-    if not (current_user.can("view_audits", capa["site_id"]) or
-            any(a["owner_id"] == current_user.id for a in capa_actions.list_actions(get_db(), capa_id))):
-        abort(403, description="You can see the CAPAs whose actions you own; ask your quality manager for others.")
-    return capa
-
-
-def _managed(capa_id: str) -> dict:
-    """A CAPA the user may change: the site's quality manager owns the record."""
-    capa = _capa(capa_id)
-    ensure("manage_capa", capa["site_id"])
-    return capa
 
 
 def _filters() -> dict:
@@ -60,7 +45,7 @@ def index():
     return render_template("capa/index.html", rows=rows, filters=filters, counts=data.counts_by_state(rows),
                            sites=stations.list_sites(db, current_user.site_ids_with("view_audits")),
                            people=users.list_users(db, current_user.site_ids_with("view_audits")),
-                           state_labels=states.STATE_LABELS, sources=states.SOURCES,
+                           state_labels=states.STATE_LABELS, flow=states.FLOW, sources=states.SOURCES,
                            severity_labels=SEVERITY_LABELS,
                            pending=len(triage.pending(db, current_user.site_ids_with("manage_capa"))),
                            can_manage=current_user.can_anywhere("manage_capa"))
@@ -69,9 +54,6 @@ def index():
 @bp.get("/export.csv")
 def export():
     """The filtered list as CSV, for a spreadsheet or the management review."""
-    from ..reports.export import capas_csv
-    from ..reports.views import csv_response
-
     return csv_response(capas_csv(_filtered(_filters())), "capa")
 
 
@@ -101,7 +83,7 @@ def settings(site_id):
 @bp.post("/triage/<finding_id>/dismiss")
 def dismiss(finding_id):
     """No CAPA needed, with the reason on record."""
-    finding = ensure_found(triage.finding_for_capa(get_db(), finding_id), "manage_capa")
+    finding = ensure_found(data.finding_for_capa(get_db(), finding_id), "manage_capa")
     triage.dismiss(get_db(), finding["id"], request.form.get("reason", ""), current_user.id)
     flash(f"Recorded: no CAPA needed for {finding['audit_number']} finding {finding['number']}.", "success")
     return redirect(url_for("capa.triage_list"), 303)
@@ -113,7 +95,7 @@ def create():
     db = get_db()
     source = request.form if request.method == "POST" else request.args
     finding_ids = source.getlist("finding_id")
-    findings = [ensure_found(triage.finding_for_capa(db, f), "manage_capa") for f in finding_ids]
+    findings = [ensure_found(data.finding_for_capa(db, f), "manage_capa") for f in finding_ids]
     if len({f["site_id"] for f in findings}) > 1:
         abort(400, description="Findings of different sites cannot share one CAPA.")
     site_ids = current_user.site_ids_with("manage_capa")
@@ -121,40 +103,37 @@ def create():
         abort(403, description="Raising a CAPA is for quality managers.")
     sites = stations.list_sites(db, site_ids)
     site_id = findings[0]["site_id"] if findings else source.get("site_id") or (sites[0]["id"] if sites else None)
-    error = None
-    if request.method == "POST":
-        site = ensure_found(stations.get_site(db, site_id or ""), "manage_capa", site_key="id")
-        worst = min((f["severity"] for f in findings), key=list(SEVERITY_LABELS).index, default=None)
-        try:
-            capa = data.create_capa(db, site=site, title=source.get("title", ""), by=current_user.id,
-                                    source="audit" if findings else source.get("source", "internal"),
-                                    severity=worst or source.get("severity", "minor"),
-                                    description=source.get("description", ""),
-                                    source_ref=", ".join(sorted({f["audit_number"] for f in findings}))
-                                    or source.get("source_ref", ""),
-                                    owner_id=source.get("owner_id") or current_user.id,
-                                    due_date=source.get("due_date"), finding_ids=[f["id"] for f in findings])
-        except data.CapaError as exc:
-            if exc.status != 422:
-                raise
-            error = exc.message
-        else:
-            flash(f"{capa['number']} raised.", "success")
-            return redirect(url_for("capa.show", capa_id=capa["id"]), 303)
     prefill = {"title": findings[0]["description"][:120] if len(findings) == 1 else "",
                "description": "\n".join(f"{f['audit_number']} #{f['number']}: {f['description']}" for f in findings)}
-    return render_template("capa/new.html", findings=findings, sites=sites, site_id=site_id,
-                           people=users.list_users(db, [site_id] if site_id else []), form=source, prefill=prefill,
-                           sources=states.SOURCES, severity_labels=SEVERITY_LABELS, error=error), \
-        (422 if error else 200)
+
+    def page(error=None):
+        return render_template("capa/new.html", findings=findings, sites=sites, site_id=site_id,
+                               people=users.list_users(db, [site_id] if site_id else []), form=source,
+                               prefill=prefill, sources=states.SOURCES, severity_labels=SEVERITY_LABELS, error=error)
+
+    if request.method == "GET":
+        return page()
+    site = ensure_found(stations.get_site(db, site_id or ""), "manage_capa", site_key="id")
+    worst = min((f["severity"] for f in findings), key=list(SEVERITY_LABELS).index, default=None)
+    forms.rerender_on_refusal(page)
+    capa = data.create_capa(db, site=site, title=source.get("title", ""), by=current_user.id,
+                            source="audit" if findings else source.get("source", "internal"),
+                            severity=worst or source.get("severity", "minor"),
+                            description=source.get("description", ""),
+                            source_ref=", ".join(sorted({f["audit_number"] for f in findings}))
+                            or source.get("source_ref", ""),
+                            owner_id=source.get("owner_id") or current_user.id,
+                            due_date=source.get("due_date"), finding_ids=[f["id"] for f in findings])
+    flash(f"{capa['number']} raised.", "success")
+    return redirect(url_for("capa.show", capa_id=capa["id"]), 303)
 
 
 @bp.post("/link")
 def link():
     """Link more findings to an existing CAPA."""
     capa_id = request.form.get("capa_id", "")
-    capa = _managed(capa_id)
-    triage.link(get_db(), capa, request.form.getlist("finding_id"), current_user.id)
+    capa = access.managed(get_db(), capa_id)
+    data.link(get_db(), capa, request.form.getlist("finding_id"), current_user.id)
     flash(f"Linked to {capa['number']}.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
@@ -165,7 +144,8 @@ def _show_context(capa: dict, **extra) -> dict:
             "findings": triage.linked_findings(db, capa["id"]), "state_labels": states.STATE_LABELS,
             "targets": states.allowed_targets(capa["state"]), "categories": states.CATEGORIES,
             "kinds": states.ACTION_KINDS, "sources": states.SOURCES, "severity_labels": SEVERITY_LABELS,
-            "people": users.list_users(db, [capa["site_id"]]), "flow": [s for s in states.STATES[:7]],
+            "people": users.list_users(db, [capa["site_id"]]), "flow": states.FLOW,
+            "dropped": states.DROPPED, "reopen": states.REOPEN, "buttons": states.BUTTON_LABELS,
             "can_manage": current_user.can("manage_capa", capa["site_id"]),
             "can_see_evidence": current_user.can("view_audits", capa["site_id"]),
             "terminal": capa["state"] in states.TERMINAL, "command_id": ids.new_id(), "error": None, **extra}
@@ -174,23 +154,19 @@ def _show_context(capa: dict, **extra) -> dict:
 @bp.get("/<capa_id>")
 def show(capa_id):
     """One CAPA: where it stands, what each step recorded, its actions and its whole history."""
-    return render_template("capa/show.html", **_show_context(_capa(capa_id)))
+    return render_template("capa/show.html", **_show_context(access.readable(get_db(), capa_id)))
 
 
 @bp.post("/<capa_id>/fields")
 def update(capa_id):
     """Save the step's fields (containment, root cause with 5 whys, effectiveness check, dates, owner)."""
-    capa = _managed(capa_id)
+    capa = access.managed(get_db(), capa_id)
     form = request.form
     fields = {k: form[k] for k in data.EDITABLE if k in form and k != "whys"}
     if "why" in form:
         fields["whys"] = [w for w in form.getlist("why") if w.strip()]
-    try:
-        changed = data.update_fields(get_db(), capa, fields, current_user.id)
-    except data.CapaError as exc:
-        if exc.status != 422:
-            raise
-        return render_template("capa/show.html", **_show_context(capa, error=exc.message)), 422
+    forms.rerender_on_refusal(lambda error: render_template("capa/show.html", **_show_context(capa, error=error)))
+    changed = data.update_fields(get_db(), capa, fields, current_user.id)
     flash("Saved." if changed else "Nothing had changed.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
@@ -198,17 +174,15 @@ def update(capa_id):
 @bp.post("/<capa_id>/transition")
 def transition(capa_id):
     """Move the CAPA on (or back, or out) as a command that names the state the user saw."""
-    capa = _managed(capa_id)
+    capa = access.managed(get_db(), capa_id)
     form = request.form
-    try:
-        capa, _ = capa_commands.transition(get_db(), capa_id, form.get("to", ""),
-                                           expected_state=form.get("expected_state", ""),
-                                  by=current_user.id, command_id=form.get("command_id") or ids.new_id(),
-                                  reason=form.get("reason", ""))
-    except states.TransitionError as exc:
-        status = 409 if exc.conflict else 422
-        return render_template("capa/show.html", **_show_context(data.get_capa(get_db(), capa_id),
-                                                                 error=exc.message)), status
+    # The page comes back as the CAPA is now, so a stale one shows what changed meanwhile.
+    forms.rerender_on_refusal(lambda error: render_template(
+        "capa/show.html", **_show_context(data.get_capa(get_db(), capa_id), error=error)), statuses=(409, 422))
+    capa, _ = capa_commands.transition(get_db(), capa_id, form.get("to", ""),
+                                       expected_state=form.get("expected_state", ""), by=current_user.id,
+                                       command_id=form.get("command_id") or ids.new_id(),
+                                       reason=form.get("reason", ""))
     flash(f"{capa['number']} is now: {states.STATE_LABELS[capa['state']]}.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
@@ -216,32 +190,25 @@ def transition(capa_id):
 @bp.post("/<capa_id>/actions")
 def add_action(capa_id):
     """Plan an action with an owner and a due date."""
-    capa = _managed(capa_id)
+    capa = access.managed(get_db(), capa_id)
     form = request.form
     owner = form.get("owner_id", "")
     if owner and not users.get_user(get_db(), owner):
         abort(404)
-    try:
-        capa_actions.add_action(get_db(), capa, kind=form.get("kind", ""), description=form.get("description", ""),
-                        owner_id=owner, due_date=form.get("due_date", ""), by=current_user.id)
-    except data.CapaError as exc:
-        if exc.status != 422:
-            raise
-        return render_template("capa/show.html", **_show_context(capa, error=exc.message)), 422
+    forms.rerender_on_refusal(lambda error: render_template("capa/show.html", **_show_context(capa, error=error)))
+    capa_actions.add_action(get_db(), capa, kind=form.get("kind", ""), description=form.get("description", ""),
+                            owner_id=owner, due_date=form.get("due_date", ""), by=current_user.id)
     return redirect(url_for("capa.show", capa_id=capa_id, _anchor="actions"), 303)
 
 
 @bp.post("/<capa_id>/actions/<action_id>")
 def update_action(capa_id, action_id):
     """Report progress on an action (its owner) or change it (the quality manager)."""
-    capa = _capa(capa_id)
     db = get_db()
-    action = capa_actions.get_action(db, action_id)
-    if action is None or action["capa_id"] != capa_id:
-        abort(404)
+    capa = access.readable(db, capa_id)
+    action = access.changeable_action(db, capa, action_id)
+    # Decides what may change, not whether: the guard above already let only the owner or the manager through.
     manager = current_user.can("manage_capa", capa["site_id"])
-    if not manager and action["owner_id"] != current_user.id:
-        abort(403, description="Only the action's owner or the quality manager can change it.")
     fields = {k: request.form[k] for k in ("status", "done_note", "description", "owner_id", "due_date", "kind")
               if k in request.form}
     capa_actions.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)

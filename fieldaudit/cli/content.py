@@ -90,7 +90,7 @@ def verify():
 def report(audit, output):
     """Write the PDF summary of an audit (by number, e.g. AUD-PLT1-0042, or id); drafts are watermarked."""
     from ..appdb import blob_store_of
-    from ..reports.views import make_audit_pdf
+    from ..reports.build import make_audit_pdf
 
     app = make_app()
     db = open_db(app)

@@ -55,7 +55,7 @@ def collect(db, site: dict, start: date, end: date) -> dict:
     every_capa = capas.list_capas(db, site_ids=[site["id"]], limit=ALL)
     open_capas = sorted((c for c in every_capa if c["state"] not in states.TERMINAL),
                         key=lambda c: (c["due_date"] or "9999", c["number"]))
-    closed = sorted((c for c in every_capa if c["state"] == "closed" and within(c["closed_at"])),
+    closed = sorted((c for c in every_capa if c["state"] == states.CLOSED and within(c["closed_at"])),
                     key=lambda c: c["closed_at"])
     return {"site": site, "start": start.isoformat(), "end": end.isoformat(), "audits": rows,
             "findings": findings, "in_progress": in_progress, "open_capas": open_capas, "closed_capas": closed}

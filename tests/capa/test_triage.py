@@ -34,7 +34,7 @@ def test_one_capa_for_several_findings(db, plant, submitted):
     assert capa["number"] == "CAPA-PLTA-0001"
     with pytest.raises(data.CapaError, match="already has a CAPA"):
         other = data.create_capa(db, site=plant["a"], title="Other", by=plant["qm"]["id"])
-        triage.link(db, other, [minors[0]], plant["qm"]["id"])
+        data.link(db, other, [minors[0]], plant["qm"]["id"])
 
 
 def test_observation_can_be_turned_into_a_capa_by_hand(db, plant, submitted):
@@ -48,7 +48,7 @@ def test_findings_of_open_audits_cannot_be_linked(db, plant, audit):
     finding = audits.add_finding(db, audit, {"severity": "minor", "description": "x"}, plant["auditor"]["id"])
     capa = data.create_capa(db, site=plant["a"], title="x", by=plant["qm"]["id"])
     with pytest.raises(data.CapaError, match="submitted"):
-        triage.link(db, capa, [finding["id"]], plant["qm"]["id"])
+        data.link(db, capa, [finding["id"]], plant["qm"]["id"])
 
 
 def test_no_capa_needed_needs_a_reason(db, plant, submitted):

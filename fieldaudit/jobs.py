@@ -1,0 +1,128 @@
+"""Background jobs: a long piece of work (a PDF, …) runs in a thread while the page polls its progress.
+
+Every job is recorded in the `jobs` table when it is asked for and again when it ends, and its file is kept in the
+data folder's reports/, so a finished job survives a restart of the server. Progress lives only in the process
+that runs the job: a job still marked running that this process does not run was cut off by a restart (the site
+server is one process), and says so instead of spinning forever.
+"""
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config as configuration
+from . import db as dbm
+from . import ids
+
+Progress = Callable[[int, int, str], None]
+Work = Callable[[object, Progress], bytes]
+
+INTERRUPTED = "Interrupted by a restart of the server before it was ready; ask for it again."
+
+
+@dataclass
+class _Live:
+    done: int = 0
+    total: int = 1
+    message: str = "starting"
+
+
+_live: dict[str, _Live] = {}
+_lock = threading.Lock()
+
+
+def folder_of(config: Mapping) -> Path:
+    """Where job files are kept: the data folder's reports/ (safe to delete; a deleted file is asked for again)."""
+    return Path(config["DATA_DIR"]) / "reports"
+
+
+def submit(config: Mapping, kind: str, params: dict, *, by: str, site_id: str | None, title: str, filename: str,
+           work: Work, permission: str | None = None) -> dict:
+    """Record a job and run `work(db, progress) -> bytes` in a thread with its own connection; returns the job.
+
+    `permission` is what the asker must still hold at `site_id` to see the job and fetch its file.
+    """
+    database = configuration.database_path(config)
+    job_id = ids.new_id()
+    db = dbm.connect(database)
+    try:
+        with dbm.transaction(db):
+            db["jobs"].insert({"id": job_id, "kind": kind, "params": json.dumps(params, sort_keys=True),
+                               "title": title, "filename": filename, "requested_by": by, "site_id": site_id,
+                               "permission": permission, "state": "running", "file": None, "error": None,
+                               "created_at": ids.now_iso(), "finished_at": None})
+    finally:
+        db.conn.close()
+    live = _Live()
+    with _lock:
+        _live[job_id] = live
+    thread = threading.Thread(target=_run, args=(database, folder_of(config), job_id, Path(filename).suffix, live,
+                                                 work), name=f"job-{kind}-{job_id}", daemon=True)
+    thread.start()
+    return _status(_row(database, job_id), live)
+
+
+def _run(database: Path, folder: Path, job_id: str, suffix: str, live: _Live, work: Work) -> None:
+    def progress(done: int, total: int, message: str) -> None:
+        live.done, live.total, live.message = done, total, message
+
+    db = dbm.connect(database)
+    try:
+        try:
+            body = work(db, progress)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{job_id}{suffix}"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+            outcome = {"state": "done", "file": path.name}
+        except Exception as exc:  # noqa: BLE001 - the asker sees that it failed and why; the log has the rest
+            outcome = {"state": "failed", "error": f"It could not be made: {exc}"}
+        with dbm.transaction(db):
+            dbm.execute(db, "UPDATE jobs SET state = ?, file = ?, error = ?, finished_at = ? WHERE id = ?",
+                        (outcome["state"], outcome.get("file"), outcome.get("error"), ids.now_iso(), job_id))
+    finally:
+        # Only after the row says how it ended: a reader never finds it neither live nor finished.
+        with _lock:
+            _live.pop(job_id, None)
+        db.conn.close()
+
+
+def _row(database: Path, job_id: str) -> dict | None:
+    db = dbm.connect(database)
+    try:
+        return dbm.query_one(db, "SELECT * FROM jobs WHERE id = ?", (job_id,))
+    finally:
+        db.conn.close()
+
+
+def get(db, job_id: str, requested_by: str) -> dict | None:
+    """A job as its asker sees it (None for anyone else: a job is not disclosed to others), with its status."""
+    # Looked up before the row: the runner writes the outcome before it leaves _live, so a job that ends in
+    # between is seen live or finished, never as cut off.
+    live = _live.get(job_id)
+    row = dbm.query_one(db, "SELECT * FROM jobs WHERE id = ? AND requested_by = ?", (job_id, requested_by))
+    return _status(row, live) if row is not None else None
+
+
+def _status(row: dict, live: _Live | None) -> dict:
+    """The job with `status` (running, done, failed, interrupted), `percent`, `message` and `finished`."""
+    job = dict(row)
+    live = live if job["state"] == "running" else None
+    if job["state"] == "running" and live is None:
+        job.update(status="interrupted", error=INTERRUPTED)
+    else:
+        job["status"] = job["state"]
+    job["finished"] = job["status"] != "running"
+    job["message"] = live.message if live else job["status"]
+    job["percent"] = int(100 * live.done / max(live.total, 1)) if live else 100
+    return job
+
+
+def file_of(config: Mapping, job: dict) -> Path | None:
+    """The finished job's file, if it is still there."""
+    if job["status"] != "done" or not job["file"]:
+        return None
+    path = folder_of(config) / job["file"]
+    return path if path.is_file() else None
