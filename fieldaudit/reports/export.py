@@ -101,12 +101,23 @@ def previous_audit(db, audit: dict) -> dict | None:
         (checklist_id, place[1], audit["id"], audit["started_at"]))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value as a CSV cell a spreadsheet shows as text: a leading apostrophe before a formula character."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(header: list[str], rows) -> str:
-    """CSV text with a header row."""
+    """CSV text with a header row; every export goes through here, so every cell is neutralised."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return out.getvalue()
 
 
