@@ -1,7 +1,7 @@
 """Demo history: shipped checklists published, and months of audits with answers, findings and photos."""
 import io
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont

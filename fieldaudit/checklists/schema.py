@@ -200,8 +200,9 @@ def _rule(item: Any, q: Question, path: str, add: Add) -> FindingRule | None:
         severity = _severity(item.get("out_of_limits"), join(path, "out_of_limits"), add)
         return FindingRule(severity, out_of_limits=True, reason=reason) if severity else None
     if "out_of_limits" in item:
-        add(join(path, "out_of_limits"), f"out_of_limits is only for {' and '.join(qtypes.with_operator('out_of_limits'))}"
-                                         f" questions; for {q.type} write {{when: ANSWER, severity: SEVERITY}}")
+        owners = " and ".join(qtypes.with_operator("out_of_limits"))
+        add(join(path, "out_of_limits"), f"out_of_limits is only for {owners} questions; for {q.type} write "
+                                         "{when: ANSWER, severity: SEVERITY}")
         return None
     severity = _severity(item.get("severity"), join(path, "severity"), add)
     when = _answer_list(item, "when", q, path, add)

@@ -52,11 +52,20 @@ def docs_table() -> str:
     """The Markdown table of types in docs/CHECKLIST_FORMAT.md (a test keeps the doc in step with it)."""
     rows = ["| type | stored answer | extra keys | findings | scoring |", "|---|---|---|---|---|"]
     for entry in REGISTRY.values():
-        keys = "; ".join(f"`{k.name}`{' (required)' if k.required else ''}: {k.doc}" for k in entry.keys) or "–"
+        keys = "; ".join(f"`{k.name}`{_default(k)}: {k.doc}" for k in entry.keys) or "–"
         rules = {"when": "`when`", "out_of_limits": "`out_of_limits`"}
         finding = ", ".join(rules[o] for o in entry.operators) or "–"
         rows.append(f"| `{entry.name}` | {entry.stored} | {keys} | {finding} | {entry.scoring} |")
     return "\n".join(rows)
+
+
+def _default(key: Key) -> str:
+    """' (required)' or ' (default …)' for a key in the docs table."""
+    if key.required:
+        return " (required)"
+    if isinstance(key.default, (bool, int)):
+        return f" (default {str(key.default).lower()})"
+    return ""
 
 
 __all__ = ["REGISTRY", "QUESTION_TYPES", "Key", "QuestionType", "get", "type_keys", "with_operator", "describe",

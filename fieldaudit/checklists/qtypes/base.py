@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..model import NA, FindingRule, Question
+from ..model import FindingRule, Question
 from ..rules import AnswerError
 from ..typespec import Add
 
