@@ -1,7 +1,7 @@
 """Demo history: shipped checklists published, and months of audits with answers, findings and photos."""
 import io
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
@@ -12,6 +12,7 @@ from .audits import data as audits
 from .audits import record
 from .auth import users
 from .checklists import load_checklist, rules, shipped_checklist_paths
+from .checklists.qtypes.values import NOTES
 from .checklists import store as checklists
 from .evidence import data as evidence
 from .stations import data as stations
@@ -31,9 +32,6 @@ PLAN = [
     (0, "PCK-01", "safety-walk", "auditor2", 0.80, False),
 ]
 
-NOTES = ["Checked with the shift leader.", "Seen on the floor during the morning shift.",
-         "Operator explained the method clearly.", "Records sampled: last three weeks.",
-         "Board updated this week.", "Spot-checked two parts from the rack."]
 FINDING_TEXT = {
     "major": "Requirement not met at {place}: {question} — answered '{answer}'. Product or process at risk.",
     "minor": "Lapse at {place}: {question} — answered '{answer}'.",
@@ -74,29 +72,7 @@ def demo_photo(label: str, seed: int) -> bytes:
 
 def _answer(question, rng: random.Random, good: float):
     """A plausible answer: mostly good, sometimes not."""
-    ok = rng.random() < good
-    if question.type in ("yes_no", "pass_fail"):
-        if question.allow_na and rng.random() < 0.06:
-            return "na"
-        return ("yes" if ok else "no") if question.type == "yes_no" else ("pass" if ok else "fail")
-    if question.type == "rating":
-        top = question.scale_max
-        return str(rng.randint(max(question.scale_min, top - 1), top) if ok else
-                   rng.randint(question.scale_min, max(question.scale_min, top - 2)))
-    if question.type == "numeric":
-        low = question.min if question.min is not None else 0
-        high = question.max if question.max is not None else low + 10
-        value = low + (high - low) * rng.uniform(0.2, 0.8) if ok else high + (high - low or 1) * 0.15
-        return f"{value:.{question.decimals or 1}f}"
-    if question.type == "single_choice":
-        return (question.options[0] if ok else rng.choice(question.options)).value
-    if question.type == "multi_choice":
-        return [o.value for o in question.options if rng.random() < 0.5] or [question.options[0].value]
-    if question.type == "date":
-        return (datetime.now(timezone.utc).date() - timedelta(days=rng.randint(20, 300))).isoformat()
-    if question.type == "text":
-        return rng.choice(NOTES)
-    return None
+    return question.kind.demo(question, rng, rng.random() < good)
 
 
 def _local_morning(days_ago: int, tz: str) -> datetime:
@@ -132,7 +108,7 @@ def seed_history(db, store, *, progress=lambda message: None) -> dict:
                 answers = audits.values(audits.answers_of(db, audit["id"]))
                 if question.id not in rules.visible_questions(checklist, answers):
                     continue
-                if question.type == "photo":
+                if question.kind.photos:
                     if question.required or rng.random() < 0.4:
                         shots = [demo_photo(f"{site['code']} · {ws_code} · {question.text[:40]}", 7919 * n + i)
                                  for i in range(question.min_photos or 1)]
@@ -141,7 +117,7 @@ def seed_history(db, store, *, progress=lambda message: None) -> dict:
                         counts["photos"] += len(shots)
                     continue
                 value = _answer(question, rng, good)
-                if question.type == "text" and not question.required and rng.random() < 0.5:
+                if value is None:
                     continue
                 saved = audits.save_answer(db, audit, question.id, value,
                                            rng.choice(NOTES) if rng.random() < 0.2 else None, auditor["id"])

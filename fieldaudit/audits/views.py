@@ -88,7 +88,7 @@ def section_context(db, audit: dict, section_id: str, saved: data.Saved | None =
         answers, score, visible = data.progress(db, audit, checklist)
     else:
         answers, score, visible = saved.answers, saved.score, saved.visible_after
-    has_photos = any(q.type == "photo" for q in section.questions)
+    has_photos = any(q.kind.photos for q in section.questions)
     index = checklist.sections.index(section)
     return {"audit": audit, "checklist": checklist, "section": section, "answers": answers, "score": score,
             "visible": visible, "section_index": index,
@@ -113,7 +113,7 @@ def _fields(question) -> tuple:
     plain `value`/`note` of a single-question post. The whole question is posted, so no ticked box means none."""
     form = request.form
     name = f"v-{question.id}" if f"n-{question.id}" in form or f"v-{question.id}" in form else "value"
-    raw = form.getlist(name) if question.type == "multi_choice" else form.get(name)
+    raw = form.getlist(name) if question.kind.list_input else form.get(name)
     note = form.get(f"n-{question.id}", form.get("note"))
     return raw, note
 
@@ -132,7 +132,7 @@ def save_section(audit_id, section_id):
         answers = data.answers_of(db, audit_id)
         if question.id not in rules.visible_questions(checklist, data.values(answers)):
             continue
-        if question.type == "photo":
+        if question.kind.photos:
             files = [f.read() for f in request.files.getlist(f"photos-{question.id}") if f and f.filename]
             if files:
                 try:

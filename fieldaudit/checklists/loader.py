@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 import yaml
 
+from ..refusal import Refusal
 from . import schema
 from .model import Checklist
 from .typespec import join
@@ -41,8 +42,10 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class ChecklistError(Exception):
-    """A checklist that cannot be used; `problems` lists everything wrong with it."""
+class ChecklistError(Refusal):
+    """A checklist that cannot be used; `problems` lists everything wrong with it, one per line of the message."""
+
+    status = 422
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Iterator
 
-QUESTION_TYPES = (
-    "yes_no", "pass_fail", "rating", "numeric", "text",
-    "single_choice", "multi_choice", "photo", "date",
-)
+# Filled by the question-type registry (qtypes), which every import of this package loads first.
+TYPES: dict[str, Any] = {}
+SETTING_DEFAULTS: dict[str, Any] = {}
 # Most severe first: when several rules match, the first in this order wins.
 SEVERITIES = ("major", "minor", "observation", "ofi")
 SEVERITY_LABELS = {
@@ -21,8 +20,6 @@ SEVERITY_LABELS = {
 }
 NA = "na"
 TEXT_MAX_LENGTH = 4000
-# Types whose answers come from a small known set, so show_if and finding rules can name them.
-FINITE_TYPES = ("yes_no", "pass_fail", "rating", "single_choice", "multi_choice")
 
 
 def tidy_number(value: int | float) -> int | float:
@@ -84,7 +81,7 @@ class FindingRule:
 
 @dataclass(frozen=True)
 class Question:
-    """One question; type-specific fields are None or empty for the types they do not apply to."""
+    """One question; what only its type uses (unit, options, scale …) is in `settings`, read as attributes."""
 
     id: str
     text: str
@@ -96,16 +93,24 @@ class Question:
     procedure: str | None = None
     show_if: ShowIf | None = None
     finding: tuple[FindingRule, ...] = ()
-    allow_na: bool = False
-    scale_min: int | None = None
-    scale_max: int | None = None
-    labels: tuple[str, ...] = ()
-    unit: str | None = None
-    min: int | float | None = None
-    max: int | float | None = None
-    decimals: int | None = None
-    options: tuple[Option, ...] = ()
-    min_photos: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        """Keep exactly the type's settings, defaults filled in, so equal questions compare equal."""
+        given = self.settings
+        object.__setattr__(self, "settings", {k: given.get(k, d) for k, d in TYPES[self.type].settings.items()})
+
+    def __getattr__(self, name: str) -> Any:
+        """A type setting (q.unit, q.options …); one the question's type does not have reads as its default."""
+        if name in SETTING_DEFAULTS:
+            settings = self.__dict__.get("settings") or {}
+            return settings.get(name, SETTING_DEFAULTS[name])
+        raise AttributeError(name)
+
+    @property
+    def kind(self):
+        """The registry entry of the question's type (qtypes.QuestionType)."""
+        return TYPES[self.type]
 
     def option(self, value: str) -> Option | None:
         """The option with this value, or None."""
@@ -113,8 +118,8 @@ class Question:
 
     @property
     def has_limits(self) -> bool:
-        """True for a numeric question with a lower and/or upper limit."""
-        return self.type == "numeric" and (self.min is not None or self.max is not None)
+        """True when an out_of_limits rule can be judged (a numeric limit, a defects acceptance number)."""
+        return self.kind.has_limits(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON form: the YAML format with every default written out."""
@@ -125,22 +130,8 @@ class Question:
                 data[key] = getattr(self, key)
         if self.show_if is not None:
             data["show_if"] = self.show_if.to_dict()
-        if self.type in ("yes_no", "pass_fail", "rating"):
-            data["allow_na"] = self.allow_na
-        if self.type == "rating":
-            if self.labels:
-                data["labels"] = list(self.labels)
-            else:
-                data["scale"] = {"min": self.scale_min, "max": self.scale_max}
-        if self.type == "numeric":
-            for key in ("unit", "min", "max", "decimals"):
-                if getattr(self, key) is not None:
-                    data[key] = getattr(self, key)
-        if self.type in ("single_choice", "multi_choice"):
-            data["options"] = [o.to_dict() for o in self.options]
-        if self.type == "photo":
-            data["min_photos"] = self.min_photos
-        if self.type not in ("text", "date", "photo"):
+        data.update(self.kind.dump(self))
+        if self.kind.operators:
             data["finding"] = [r.to_dict() for r in self.finding]
         return data
 
@@ -157,19 +148,11 @@ class Question:
             else FindingRule(r["severity"], tuple(r["when"]), reason=r.get("reason"))
             for r in data.get("finding", ())
         )
-        scale = data.get("scale") or {}
-        labels = tuple(data.get("labels", ()))
-        if labels:
-            scale = {"min": 1, "max": len(labels)}
         return cls(
             id=data["id"], text=data["text"], type=data["type"],
             required=data.get("required", True), weight=data.get("weight", 1),
             clause=data.get("clause"), guidance=data.get("guidance"), procedure=data.get("procedure"),
-            show_if=show_if, finding=rules, allow_na=data.get("allow_na", False),
-            scale_min=scale.get("min"), scale_max=scale.get("max"), labels=labels,
-            unit=data.get("unit"), min=data.get("min"), max=data.get("max"), decimals=data.get("decimals"),
-            options=tuple(Option(o["value"], o["label"], o.get("score")) for o in data.get("options", ())),
-            min_photos=data.get("min_photos"),
+            show_if=show_if, finding=rules, settings=TYPES[data["type"]].load(data),
         )
 
 

@@ -5,20 +5,16 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from . import typespec as ans
-from .model import FINITE_TYPES, QUESTION_TYPES, SEVERITIES, Checklist, FindingRule, Question, Section, ShowIf
+from . import qtypes
+from .model import SEVERITIES, Checklist, FindingRule, Question, Section, ShowIf
+from .qtypes import QUESTION_TYPES
 from .typespec import (Add, bool_field, check_keys, join, kind, number_field, scalar_text, slug_field, slugify,
                        suggest, text_field)
 
 CHECKLIST_KEYS = ("id", "version", "title", "standard", "description", "sections")
 SECTION_KEYS = ("id", "title", "questions")
 COMMON_KEYS = ("id", "text", "type", "required", "weight", "clause", "guidance", "procedure", "show_if", "finding")
-TYPE_KEYS = {
-    "yes_no": ("allow_na",), "pass_fail": ("allow_na",), "rating": ("allow_na", "scale", "labels"),
-    "numeric": ("unit", "min", "max", "decimals"), "text": (), "single_choice": ("options",),
-    "multi_choice": ("options",), "photo": ("min_photos",), "date": (),
-}
-NO_FINDING_TYPES = ("text", "date", "photo")
+TYPE_KEYS = qtypes.type_keys()
 PROCEDURE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
@@ -148,11 +144,10 @@ def _question(raw: Any, path: str, add: Add) -> Question | None:
     if fields["procedure"] is not None and not PROCEDURE.match(fields["procedure"]):
         add(join(path, "procedure"), f"{fields['procedure']!r} is not a document code; use letters, digits and "
                                      "'-', '_', '.', '/' without spaces, e.g. 'WI-ASM-012'")
-    if qtype is not None:
-        fields.update(ans.type_fields(qtype, raw, path, add))
+    settings = qtypes.get(qtype).read(raw, path, add) if qtype is not None else {}
     if fields["id"] is None or fields["text"] is None or qtype is None:
         return None
-    question = Question(**fields)
+    question = Question(**fields, settings=settings)
     rules = _finding(raw, question, join(path, "finding"), add)
     return replace(question, finding=rules)
 
@@ -161,8 +156,8 @@ def _finding(raw: dict, q: Question, path: str, add: Add) -> tuple[FindingRule, 
     """The question's finding rules: given, disabled with `false`, or the type's default."""
     value = raw.get("finding")
     if value is None:
-        return ans.default_finding(q)
-    if q.type in NO_FINDING_TYPES:
+        return q.kind.default_finding(q)
+    if not q.kind.operators:
         add(path, f"{q.type} questions cannot propose findings; remove 'finding' (the auditor can still raise "
                   "one by hand)")
         return ()
@@ -195,17 +190,18 @@ def _rule(item: Any, q: Question, path: str, add: Add) -> FindingRule | None:
         return None
     check_keys(item, ("when", "severity", "out_of_limits", "reason"), path, add, "a finding rule")
     reason = text_field(item, "reason", path, add)
-    if q.type == "numeric":
+    if "when" not in q.kind.operators:
         if "when" in item or "severity" in item:
-            add(path, "numeric questions propose findings with {out_of_limits: SEVERITY}, not when/severity")
+            add(path, f"{q.type} questions propose findings with {{out_of_limits: SEVERITY}}, not when/severity")
             return None
         if not q.has_limits:
-            add(path, "out_of_limits needs a limit; give the question 'min' and/or 'max'")
+            add(path, f"out_of_limits needs a limit; {q.kind.limits_hint}")
             return None
         severity = _severity(item.get("out_of_limits"), join(path, "out_of_limits"), add)
         return FindingRule(severity, out_of_limits=True, reason=reason) if severity else None
     if "out_of_limits" in item:
-        add(join(path, "out_of_limits"), f"out_of_limits is only for numeric questions; for {q.type} write "
+        owners = " and ".join(qtypes.with_operator("out_of_limits"))
+        add(join(path, "out_of_limits"), f"out_of_limits is only for {owners} questions; for {q.type} write "
                                          "{when: ANSWER, severity: SEVERITY}")
         return None
     severity = _severity(item.get("severity"), join(path, "severity"), add)
@@ -229,7 +225,7 @@ def _answer_list(data: dict, key: str, q: Question, path: str, add: Add) -> tupl
     """Answers named under `key` (one value or a list), each one the question can produce, canonicalised."""
     raw = data.get(key)
     if raw is None or raw == []:
-        add(join(path, key), f"missing {key!r}; name the answer(s), allowed: {ans.describe_answers(q)}")
+        add(join(path, key), f"missing {key!r}; name the answer(s), allowed: {q.kind.describe_answers(q)}")
         return None
     if key == "equals" and isinstance(raw, list):
         add(join(path, key), "'equals' takes one answer; for several write 'in: [A, B]'")
@@ -238,11 +234,11 @@ def _answer_list(data: dict, key: str, q: Question, path: str, add: Add) -> tupl
         else [(join(path, key), raw)]
     values, ok = [], True
     for item_path, value in items:
-        canonical = ans.canonical_answer(q, value)
+        canonical = q.kind.canonical(q, value)
         if canonical is None:
             ok = False
             add(item_path, f"{scalar_text(value) or kind(value)!r} is not a possible answer of question {q.id!r} "
-                           f"({q.type}); allowed: {ans.describe_answers(q)}")
+                           f"({q.type}); allowed: {q.kind.describe_answers(q)}")
         elif canonical not in values:
             values.append(canonical)
     return tuple(values) if ok else None
@@ -274,8 +270,8 @@ def _show_if(raw: Any, q: Question, order: int, path: str, add: Add, seen: dict)
         return None
     if target is None:
         return None  # the target's own problems are reported; judging values against it would only add noise
-    if target.type not in FINITE_TYPES:
-        add(join(path, "question"), f"show_if can only depend on a {', '.join(FINITE_TYPES)} question; "
+    if not target.kind.finite:
+        add(join(path, "question"), f"show_if can only depend on a {', '.join(qtypes.with_operator('when'))} question; "
                                     f"{target_id!r} is {target.type}")
         return None
     if "in" in raw and not isinstance(raw["in"], list):

@@ -3,11 +3,14 @@ import json
 
 from .. import db as dbm
 from .. import ids, settings
+from ..refusal import Refusal
 from .model import Checklist
 
 
-class PublishError(ValueError):
-    """A user-facing reason a checklist version cannot be published."""
+class PublishError(Refusal):
+    """Why a checklist version cannot be published: each case is a conflict with what is already there (409)."""
+
+    status = 409
 
 
 def ensure_editable(db) -> None:

@@ -4,6 +4,8 @@ from flask_login import current_user
 
 from .. import settings
 from ..appdb import get_db
+from ..forms import rerender_on_refusal
+from ..refusal import Refusal
 from . import loader, store
 from .model import SEVERITY_LABELS
 
@@ -47,29 +49,27 @@ def import_file():
     db = get_db()
     if not current_user.can_anywhere("manage_checklists"):
         abort(403)
+
+    def page(problems: list[str]):
+        return render_template("checklists/index.html", checklists=store.list_checklists(db, active_only=False),
+                               can_import=True, problems=problems, paired=settings.hub_paired(db))
+
+    # A ChecklistError's message is its problems, one per line, each already naming the file.
+    rerender_on_refusal(lambda error: page(error.splitlines()))
     upload = request.files.get("file")
-    problems: list[str] = []
     if upload is None or not upload.filename:
-        problems = ["Choose a checklist file (.yaml) to import."]
-    else:
-        data = upload.stream.read(MAX_IMPORT_BYTES + 1)
-        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "upload.yaml"
-        if len(data) > MAX_IMPORT_BYTES:
-            problems = [f"{name}: the file is larger than 1 MB; a checklist is a few hundred kB at most."]
-        else:
-            try:
-                checklist = loader.parse_checklist(data.decode("utf-8"), name)
-                row, created = store.publish(db, checklist, by=current_user.id, source=name)
-            except UnicodeDecodeError:
-                problems = [f"{name}: not a UTF-8 text file; save the checklist as UTF-8 YAML."]
-            except loader.ChecklistError as exc:
-                problems = [str(p) for p in exc.problems]
-            except store.PublishError as exc:
-                problems = [f"{name}: {exc}"]
-            else:
-                flash(f"Published {checklist.title} version {checklist.version}." if created
-                      else f"{checklist.title} version {checklist.version} was already published; nothing changed.",
-                      "success")
-                return redirect(url_for("checklists.show", checklist_id=row["checklist_id"]), 303)
-    return render_template("checklists/index.html", checklists=store.list_checklists(db, active_only=False),
-                           can_import=True, problems=problems, paired=settings.hub_paired(db)), 422
+        raise Refusal("Choose a checklist file (.yaml) to import.", 422)
+    data = upload.stream.read(MAX_IMPORT_BYTES + 1)
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "upload.yaml"
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Refusal(f"{name}: the file is larger than 1 MB; a checklist is a few hundred kB at most.", 422)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal(f"{name}: not a UTF-8 text file; save the checklist as UTF-8 YAML.", 422) from None
+    checklist = loader.parse_checklist(text, name)
+    rerender_on_refusal(lambda error: page([f"{name}: {error}"]), statuses=(409,))
+    row, created = store.publish(db, checklist, by=current_user.id, source=name)
+    flash(f"Published {checklist.title} version {checklist.version}." if created
+          else f"{checklist.title} version {checklist.version} was already published; nothing changed.", "success")
+    return redirect(url_for("checklists.show", checklist_id=row["checklist_id"]), 303)

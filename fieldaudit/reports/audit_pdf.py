@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 
 from .. import ids
+from ..checklists import qtypes
 from .pdfdoc import ReportPDF
 
 PHOTO_SIDE = 900       # pixels: enough for print at the grid size, small enough for a few MB per report
@@ -144,7 +145,7 @@ def _answers(pdf: ReportPDF, export: dict) -> None:
         rows = []
         for m, q in enumerate(section["questions"], 1):
             if q["visible"]:
-                answer = q["display"] or ("—" if q["type"] != "photo" else f"{len(q['photos'])} photo(s)")
+                answer = q["display"] or qtypes.get(q["type"]).unanswered_text(len(q["photos"]))
                 rows.append([f"{n}.{m}", q["text"] + (f"  [{q['clause']}]" if q["clause"] else ""), answer,
                              q["note"] or ""])
         pdf.rows_table(None, (10, 92, 38, 40), rows)

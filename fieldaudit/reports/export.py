@@ -7,7 +7,7 @@ from .. import trail
 from ..audits import data as audits
 from ..audits import record
 from ..capa import triage
-from ..checklists import SEVERITY_LABELS
+from ..checklists import SEVERITY_LABELS, qtypes
 from ..evidence import data as evidence
 
 FORMAT = "fieldaudit.audit/1"
@@ -19,15 +19,7 @@ def _display(question, value) -> str:
         return ""
     if value == "na":
         return "N/A"
-    if question.options:
-        chosen = value if isinstance(value, list) else [value]
-        labels = {o.value: o.label for o in question.options}
-        return ", ".join(labels.get(v, str(v)) for v in chosen)
-    if question.type in ("yes_no", "pass_fail"):
-        return str(value).capitalize()
-    if question.type == "numeric" and question.unit:
-        return f"{value} {question.unit}"
-    return str(value)
+    return question.kind.text(question, value)
 
 
 def audit_export(db, audit_id: str) -> dict:
@@ -161,7 +153,7 @@ def findings_csv(db, rows: list[dict]) -> str:
 def missing_answers(export: dict) -> int:
     """How many visible required questions have no answer (a draft report says so)."""
     return sum(1 for s in export["sections"] for q in s["questions"]
-               if q["visible"] and q["required"] and q["value"] is None and q["type"] != "photo")
+               if q["visible"] and q["required"] and q["value"] is None and not qtypes.get(q["type"]).photos)
 
 
 def capas_csv(rows: list[dict]) -> str:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fieldaudit.checklists import (Checklist, ChecklistError, FindingRule, Problem, build_checklist, load_checklist,
-                                   parse_checklist, validate_command, validate_files)
+from fieldaudit.checklists import (QUESTION_TYPES, Checklist, ChecklistError, FindingRule, Problem, build_checklist,
+                                   load_checklist, parse_checklist, validate_command, validate_files)
 
 BASE = {
     "id": "demo",
@@ -94,8 +94,8 @@ CASES = [
     (changed("sections.0.questions.0.type", DELETE), "sections[0].questions[0].type",
      ["missing 'type'; allowed: yes_no, pass_fail, rating"]),
     (changed("sections.0.questions.0.type", "yesno"), "sections[0].questions[0].type",
-     ["unknown question type 'yesno'; allowed: yes_no, pass_fail, rating, numeric, text, single_choice, "
-      "multi_choice, photo, date; did you mean 'yes_no'?"]),
+     [f"unknown question type 'yesno'; allowed: {', '.join(QUESTION_TYPES)}; did you mean 'yes_no'?",
+      "allowed: yes_no, pass_fail, rating, numeric, text, single_choice, multi_choice, photo, date, defects;"]),
     (changed("sections.1.questions.0.id", "guard"), "sections[1].questions[0].id",
      ["duplicate question id 'guard': also used at sections[0].questions[0]", "unique in the whole checklist"]),
     (with_question(type="yes_no", gudance="x"), f"{Q}.gudance",
@@ -198,7 +198,7 @@ CASES = [
     (with_question(type="numeric", max=5, finding={"out_of_limits": "huge"}), f"{Q}.finding.out_of_limits",
      ["unknown severity 'huge'"]),
     (with_question(type="yes_no", finding={"out_of_limits": "major"}), f"{Q}.finding.out_of_limits",
-     ["out_of_limits is only for numeric questions"]),
+     ["out_of_limits is only for numeric and defects questions"]),
     (with_question(type="yes_no", finding="minor"), f"{Q}.finding",
      ["'finding' must be a rule such as {when: \"no\", severity: minor}, a list of rules, or false"]),
     (with_question(type="yes_no", finding=["minor"]), f"{Q}.finding[0]", ["a finding rule must be a mapping"]),
