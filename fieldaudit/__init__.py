@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
     from . import appdb, assets, auth, config, errors, paths, security, timefmt
+    from .checklists import qtypes
     from .audits import finding_views, record_views, views as audit_views  # noqa: F401  (routes on the blueprint)
     from .audits.blueprint import bp as audits_bp
     from .auth.admin import bp as users_bp
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     timefmt.init_app(app)
     app.jinja_env.globals.update(csrf_token=security.csrf_token, app_version=__version__)
+    app.jinja_env.filters["answer_text"] = qtypes.display  # one answer display for page, CSV and PDF
     # Block tags leave no blank lines or indentation behind: a 50-question section page stays light.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

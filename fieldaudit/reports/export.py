@@ -13,15 +13,6 @@ from ..evidence import data as evidence
 FORMAT = "fieldaudit.audit/1"
 
 
-def _display(question, value) -> str:
-    """An answer as a person reads it (labels, units, N/A)."""
-    if value is None:
-        return ""
-    if value == "na":
-        return "N/A"
-    return question.kind.text(question, value)
-
-
 def audit_export(db, audit_id: str) -> dict:
     """Everything about one audit, in a stable order; no generation time, so the same audit exports the same."""
     audit = audits.get_audit(db, audit_id)
@@ -38,7 +29,7 @@ def audit_export(db, audit_id: str) -> dict:
             questions.append({
                 "id": q.id, "text": q.text, "type": q.type, "clause": q.clause, "required": q.required,
                 "visible": q.id in visible, "value": a["value"] if a else None,
-                "display": _display(q, a["value"] if a else None), "note": a["note"] if a else "",
+                "display": qtypes.display(q, a["value"] if a else None), "note": a["note"] if a else "",
                 "answered_at": a["answered_at"] if a else None,
                 "photos": [p["id"] for p in by_question.get(q.id, [])],
             })

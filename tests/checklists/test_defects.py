@@ -4,6 +4,7 @@ import pytest
 from fieldaudit.audits import data
 from fieldaudit.checklists import (AnswerError, ProposedFinding, build_checklist, normalize_answer, parse_checklist,
                                    proposed_finding, question_score, store)
+from fieldaudit.checklists import qtypes
 from fieldaudit.reports import audit_pdf, export
 from tests.checklists.test_loader import problems_for
 from tests.reports import pages
@@ -135,7 +136,7 @@ def test_more_defects_than_accepted_propose_a_finding_through_the_rule():
     (0, "0 defects in 50 samples (0.0 %)"), ("na", "N/A"), (None, ""),
 ])
 def test_answer_text_for_csv_and_pdf(value, text):
-    assert export._display(question(**ACCEPT_2), value) == text
+    assert qtypes.display(question(**ACCEPT_2), value) == text
 
 
 # -- through the app: rendering, saving, CSV and PDF --------------------------------------------------------
@@ -176,3 +177,11 @@ def test_csv_and_pdf_show_the_answer_as_text(auth, burr_audit, db, plant, tmp_pa
     exported = export.audit_export(db, audit["id"])
     pdf = audit_pdf.build(exported, integrity="0" * 64, load_photo=lambda sha: None, generated="now")
     assert "2 defects in 50 samples (4.0 %)" in "\n".join(pages(pdf))
+
+
+def test_the_audit_page_shows_the_answer_as_text(auth, burr_audit, db, plant):
+    # The audit's own page uses the same registry text as CSV and PDF, not the bare number.
+    data.save_answer(db, burr_audit, "burrs", "2", "", plant["auditor"]["id"])
+    auth.login("aud.a")
+    page = auth.client.get(f"/audits/{burr_audit['id']}").get_data(as_text=True)
+    assert "2 defects in 50 samples (4.0 %)" in page

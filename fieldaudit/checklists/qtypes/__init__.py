@@ -28,6 +28,15 @@ def get(name: str) -> QuestionType:
     return REGISTRY[name]
 
 
+def display(question, value: Any) -> str:
+    """An answer as a person reads it on screen, in CSV and in the PDF (labels, units, N/A; "" for none)."""
+    if value is None:
+        return ""
+    if value == "na":
+        return "N/A"
+    return question.kind.text(question, value)
+
+
 def type_keys() -> dict[str, tuple[str, ...]]:
     """Type name → the checklist keys only that type accepts."""
     return {name: tuple(k.name for k in entry.keys) for name, entry in REGISTRY.items()}
