@@ -187,7 +187,7 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
             answers = answers_of(db, audit["id"])
             after = values(answers)
             visible_before = visible = rules.visible_questions(checklist, after)
-            shown, changed, hidden, linked = dict(answers), {}, set(), False
+            shown, changed, hidden, to_link = dict(answers), {}, set(), []
             for question in section.questions:
                 qid = question.id
                 if qid not in posted and qid not in notes and qid not in prepared:
@@ -196,6 +196,8 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
                 if qid not in visible:
                     hidden.add(qid)
                     continue
+                if qid in prepared:
+                    to_link.append(qid)
                 if qid not in posted and qid not in notes:
                     continue
                 try:
@@ -217,12 +219,10 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
                 now = ids.now_iso()
                 for qid, row in changed.items():
                     shown[qid] = _write_answer(db, audit["id"], qid, row, by, now)
-                for qid, items in prepared.items():
-                    if qid not in hidden:
-                        evidence.link(db, store, audit, items, by=by, question_id=qid)
-                        linked = True
+                for qid in to_link:
+                    evidence.link(db, store, audit, prepared[qid], by=by, question_id=qid)
             score = rules.score(checklist, after, photo_counts(db, audit["id"]))
-            if not photo_refused and (changed or linked):
+            if not photo_refused and (changed or to_link):
                 dbm.execute(db, "UPDATE audits SET score_percent = ?, answered_count = ?, visible_count = ?,"
                                 " current_section = ?, updated_at = ? WHERE id = ?",
                             (score.percent, score.answered, score.visible, section_id, now, audit["id"]))
