@@ -409,7 +409,7 @@ def measure_level(ctx: dict, level: int, saves: int, pages: int, profile: bool) 
 def phase_breakdown(session: Session, runs: int = 200) -> dict[str, float]:
     """Mean ms per save spent in the app's main steps, by wrapping them (in this process only, then undone)."""
     from fieldaudit import auth, htmx
-    from fieldaudit.audits import views
+    from fieldaudit.audits import pages
 
     spent: dict[str, float] = {}
     patched = []
@@ -449,8 +449,7 @@ def phase_breakdown(session: Session, runs: int = 200) -> dict[str, float]:
     wrap(auth.sessions, "check", "session check (sign-in)")
     wrap(auth.users, "memberships", "user's roles (sign-in)")
     wrap(data, "save_answer", "data.save_answer, incl. its COMMIT")
-    for name in ("section_context", "_section_context"):
-        wrap(views, name, "section context rebuilt after the save")
+    wrap(pages, "section_context", "section context rebuilt after the save")
     wrap(htmx, "render_template", "render the fragment")
     dbm.transaction = transaction
     try:

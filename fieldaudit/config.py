@@ -5,6 +5,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from .evidence import limits as photo_limits
+
 DEFAULTS = {
     "MODE": "device",
     "DATA_DIR": None,
@@ -24,11 +26,8 @@ DEFAULTS = {
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto), 0 for none.
     "PROXY_COUNT": 0,
     "BASE_URL": None,
-    # Evidence photos: stored long side, thumbnail side, pixel budget checked before decoding, bytes per photo.
-    "PHOTO_MAX_SIDE": 2000,
-    "PHOTO_THUMB_SIDE": 320,
-    "PHOTO_MAX_PIXELS": 50_000_000,
-    "PHOTO_MAX_BYTES": 25 * 1024 * 1024,
+    # Evidence photos (PHOTO_MAX_SIDE, PHOTO_THUMB_SIDE, PHOTO_MAX_PIXELS, PHOTO_MAX_BYTES): evidence/limits.py.
+    **photo_limits.config_defaults(),
 }
 
 

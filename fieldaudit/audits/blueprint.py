@@ -1,9 +1,9 @@
 """The audits blueprint and the checks its views share: who may see an audit, who may change it."""
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import Blueprint
 
 from ..appdb import get_db
-from ..auth.access import ensure_found
+from ..auth.access import ensure_found, ensure_owner
+from ..refusal import Refusal
 from . import data
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
@@ -16,10 +16,8 @@ def audit_for(audit_id: str, permission: str = "view_audits") -> dict:
 
 def own_open_audit(audit_id: str) -> dict:
     """An audit the current user is running: only its auditor answers it, and only while it is open."""
-    audit = audit_for(audit_id, "run_audits")
-    if audit["auditor_id"] != current_user.id:
-        abort(403, description="Only the auditor running this audit can change it.")
+    audit = ensure_owner(audit_for(audit_id, "run_audits"), "auditor_id",
+                         "Only the auditor running this audit can change it.")
     if audit["status"] != "in_progress":
-        abort(409, description=f"Audit {audit['number']} has been submitted and is read-only.")
+        raise Refusal(f"Audit {audit['number']} has been submitted and is read-only.", 409)
     return audit
-

@@ -1,12 +1,17 @@
 """Audit data functions (no Flask): create, answer, find, score, submit, list."""
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from .. import db as dbm
 from .. import ids, settings
 from ..checklists import rules
 from ..checklists import store as checklist_store
 from ..checklists.model import SEVERITIES, Checklist
+from ..evidence import data as evidence
+from ..evidence.blobstore import BlobStore
+from ..evidence.limits import DEFAULT as DEFAULT_LIMITS
+from ..evidence.limits import Limits
+from ..evidence.pipeline import PhotoError
 from ..refusal import Refusal
 
 
@@ -26,14 +31,16 @@ class MissingItems(AuditError):
 
 @dataclass(frozen=True)
 class Saved:
-    """What an answer save changed, for the fragments the view sends back."""
+    """What a save changed (or, refused, would have shown), for the page or fragments the view sends back."""
 
-    answer: dict
     answers: dict
     visible_before: set
     visible_after: set
     score: rules.Score
-    proposed: rules.ProposedFinding | None
+    errors: dict = field(default_factory=dict)  # question id → why its answer or photos were not taken
+    hidden: set = field(default_factory=set)  # posted questions hidden by an earlier answer, left alone
+    answer: dict | None = None
+    proposed: rules.ProposedFinding | None = None
 
 
 _AUDIT_SELECT = (
@@ -134,51 +141,112 @@ def _ensure_open(audit: dict) -> None:
 
 
 def save_answer(db, audit: dict, question_id: str, raw, note: str | None, by: str) -> Saved:
-    """Validate and store one answer (and its note) in one transaction; refresh the audit's progress."""
+    """Validate and store one answer (and its note): the section save of one question, refused if it fails."""
     checklist = checklist_of(db, audit)
     try:
         question = checklist.question(question_id)
     except KeyError:
         raise AuditError("This audit's checklist has no such question.", 404) from None
-    with dbm.transaction(db):
-        fresh = dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],))
-        _ensure_open(fresh)
-        answers = answers_of(db, audit["id"])
-        before = values(answers)
-        visible_before = rules.visible_questions(checklist, before)
-        if question_id not in visible_before:
-            raise AuditError("This question is hidden by an earlier answer; change that answer first.", 409)
-        try:
-            value = None if raw is None else rules.normalize_answer(question, raw)
-        except rules.AnswerError as exc:
-            raise AuditError(exc.message, 422) from None
-        now = ids.now_iso()
-        existing = answers.get(question_id)
-        note = (existing or {}).get("note", "") if note is None else note.strip()[:4000]
-        stored = json.dumps(value, ensure_ascii=False) if value is not None else None
-        if existing:
-            dbm.execute(db, "UPDATE answers SET value = ?, note = ?, answered_by = ?, answered_at = ?, updated_at = ?"
-                            " WHERE id = ?", (stored, note, by, now, now, existing["id"]))
-            row = {**existing, "value": value, "note": note, "answered_at": now}
-        else:
-            row = {"id": ids.new_id(), "audit_id": audit["id"], "question_id": question_id, "value": stored,
-                   "note": note, "answered_by": by, "answered_at": now, "created_at": now, "updated_at": now,
-                   "origin": settings.device_id(db)}
-            db["answers"].insert(row)
-            row = {**row, "value": value}
-        after = dict(before)
-        if value is None:
-            after.pop(question_id, None)
-        else:
-            after[question_id] = value
-        score = rules.score(checklist, after, photo_counts(db, audit["id"]))
-        dbm.execute(db, "UPDATE audits SET score_percent = ?, answered_count = ?, visible_count = ?,"
-                        " current_section = ?, updated_at = ? WHERE id = ?",
-                    (score.percent, score.answered, score.visible, checklist.section_of(question_id).id, now,
-                     audit["id"]))
-    proposed = rules.proposed_finding(question, value) if value is not None else None
-    return Saved(row, {**answers, question_id: row}, visible_before, rules.visible_questions(checklist, after), score,
-                 proposed)
+    saved = save_section(db, audit, checklist.section_of(question_id).id, {question_id: raw}, {question_id: note},
+                         by)
+    if question_id in saved.hidden:
+        raise AuditError("This question is hidden by an earlier answer; change that answer first.", 409)
+    if question_id in saved.errors:
+        raise AuditError(saved.errors[question_id], 422)
+    answer = saved.answers.get(question_id)
+    value = (answer or {}).get("value")
+    return replace(saved, answer=answer,
+                   proposed=rules.proposed_finding(question, value) if value is not None else None)
+
+
+def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by: str,
+                 photos: dict[str, list[bytes]] | None = None, *, store: BlobStore | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> Saved:
+    """Save a section's posted answers, notes and photos in one transaction, reading the answers once.
+
+    `posted` and `notes` hold raw values and notes by question id (a note of None keeps the stored one), `photos`
+    the uploads by question id. An unchanged answer is not written. An answer that does not fit, or a question
+    hidden by an earlier answer, is left out and reported (`errors`, `hidden`) while the rest is saved; a refused
+    photo refuses the whole save, as an upload refuses its whole batch, and `answers` then shows what was typed.
+    """
+    checklist = checklist_of(db, audit)
+    section = next((s for s in checklist.sections if s.id == section_id), None)
+    if section is None:
+        raise AuditError("This audit's checklist has no such section.", 404)
+    errors, prepared = {}, {}
+    for question_id, uploads in (photos or {}).items():
+        if uploads:
+            try:  # decoded before the write lock is taken
+                prepared[question_id] = evidence.process(db, uploads, limits)
+            except PhotoError as exc:
+                errors[question_id] = exc.message
+    photo_refused = bool(errors)
+    try:
+        with dbm.transaction(db):
+            _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
+            answers = answers_of(db, audit["id"])
+            after = values(answers)
+            visible_before = visible = rules.visible_questions(checklist, after)
+            shown, changed, hidden, to_link = dict(answers), {}, set(), []
+            for question in section.questions:
+                qid = question.id
+                if qid not in posted and qid not in notes and qid not in prepared:
+                    continue
+                # Visible as of the answers before it in this form: a follow-up shown by one is saved with it.
+                if qid not in visible:
+                    hidden.add(qid)
+                    continue
+                if qid in prepared:
+                    to_link.append(qid)
+                if qid not in posted and qid not in notes:
+                    continue
+                try:
+                    value = None if posted.get(qid) is None else rules.normalize_answer(question, posted[qid])
+                except rules.AnswerError as exc:
+                    errors[qid] = exc.message
+                    continue
+                existing = answers.get(qid) or {}
+                note = existing.get("note", "") if notes.get(qid) is None else notes[qid].strip()[:4000]
+                if existing.get("value") == value and existing.get("note", "") == note:
+                    continue
+                changed[qid] = shown[qid] = {**existing, "value": value, "note": note}
+                if value is None:
+                    after.pop(qid, None)
+                else:
+                    after[qid] = value
+                visible = rules.visible_questions(checklist, after)
+            if not photo_refused:
+                now = ids.now_iso()
+                for qid, row in changed.items():
+                    shown[qid] = _write_answer(db, audit["id"], qid, row, by, now)
+                for qid in to_link:
+                    evidence.link(db, store, audit, prepared[qid], by=by, question_id=qid)
+            score = rules.score(checklist, after, photo_counts(db, audit["id"]))
+            if not photo_refused and (changed or to_link):
+                dbm.execute(db, "UPDATE audits SET score_percent = ?, answered_count = ?, visible_count = ?,"
+                                " current_section = ?, updated_at = ? WHERE id = ?",
+                            (score.percent, score.answered, score.visible, section_id, now, audit["id"]))
+    except BaseException:
+        # Photos linked in a transaction that then failed would leave their files behind.
+        if prepared:
+            evidence.drop_unreferenced(db, store, [item[k] for items in prepared.values() for item in items
+                                                   for k in ("sha256", "thumb_sha256")])
+        raise
+    return Saved(shown, visible_before, visible, score, errors, hidden)
+
+
+def _write_answer(db, audit_id: str, question_id: str, row: dict, by: str, now: str) -> dict:
+    """Insert or update one answer row; returns it with its value decoded."""
+    stored = json.dumps(row["value"], ensure_ascii=False) if row["value"] is not None else None
+    if "id" in row:
+        dbm.execute(db, "UPDATE answers SET value = ?, note = ?, answered_by = ?, answered_at = ?, updated_at = ?"
+                        " WHERE id = ?", (stored, row["note"], by, now, now, row["id"]))
+        return {**row, "answered_by": by, "answered_at": now, "updated_at": now}
+    new = {"id": ids.new_id(), "audit_id": audit_id, "question_id": question_id, "value": stored,
+           "note": row["note"], "answered_by": by, "answered_at": now, "created_at": now, "updated_at": now,
+           "origin": settings.device_id(db)}
+    db["answers"].insert(new)
+    return {**new, "value": row["value"]}
 
 
 def progress(db, audit: dict, checklist: Checklist | None = None) -> tuple[dict, rules.Score, set]:

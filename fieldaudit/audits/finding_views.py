@@ -2,19 +2,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..appdb import get_blob_store, get_db
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
-from . import data
+from . import data, pages
 from .blueprint import audit_for, bp, own_open_audit
-
-
-def finding_context(db, audit: dict, finding_id: str) -> dict:
-    """What one finding's fragment needs (it re-renders after a photo is added or removed)."""
-    finding = data.get_finding(db, finding_id)
-    return {"audit": audit, "f": finding, "severity_labels": SEVERITY_LABELS,
-            "finding_photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[1],
-            "editable": audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id}
 
 
 @bp.route("/<audit_id>/findings/new", methods=["GET", "POST"])
@@ -24,13 +17,10 @@ def new_finding(audit_id):
     audit = own_open_audit(audit_id)
     checklist = data.checklist_of(db, audit)
     if request.method == "POST":
-        try:
-            finding = data.add_finding(db, audit, request.form, current_user.id)
-        except data.AuditError as exc:
-            if exc.status != 422:
-                raise
-            return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
-                                   finding=None, severity_labels=SEVERITY_LABELS, question=None), 422
+        forms.rerender_on_refusal(lambda error: render_template(
+            "audits/finding_form.html", audit=audit, form=request.form, error=error, finding=None,
+            severity_labels=SEVERITY_LABELS, question=None))
+        finding = data.add_finding(db, audit, request.form, current_user.id)
         flash(f"Finding {finding['number']} recorded.", "success")
         return redirect(_back_to(audit, checklist, finding["question_id"]), 303)
     form, question = {}, None
@@ -64,7 +54,7 @@ def findings(audit_id):
     return render_template("audits/findings.html", audit=audit, findings=data.list_findings(db, audit_id),
                            checklist=data.checklist_of(db, audit), severity_labels=SEVERITY_LABELS,
                            finding_photos=evidence.by_target(evidence.list_for_audit(db, audit_id))[1],
-                           editable=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
+                           editable=pages.editable(audit, current_user.id))
 
 
 @bp.route("/<audit_id>/findings/<finding_id>", methods=["GET", "POST"])
@@ -76,13 +66,10 @@ def edit_finding(audit_id, finding_id):
     if finding is None or finding["audit_id"] != audit_id:
         abort(404)
     if request.method == "POST":
-        try:
-            data.update_finding(db, audit, finding_id, request.form)
-        except data.AuditError as exc:
-            if exc.status != 422:
-                raise
-            return render_template("audits/finding_form.html", audit=audit, form=request.form, error=exc.message,
-                                   finding=finding, severity_labels=SEVERITY_LABELS, question=None), 422
+        forms.rerender_on_refusal(lambda error: render_template(
+            "audits/finding_form.html", audit=audit, form=request.form, error=error, finding=finding,
+            severity_labels=SEVERITY_LABELS, question=None))
+        data.update_finding(db, audit, finding_id, request.form)
         flash(f"Finding {finding['number']} saved.", "success")
         return redirect(url_for("audits.findings", audit_id=audit_id), 303)
     return render_template("audits/finding_form.html", audit=audit, form=finding, error=None, finding=finding,

@@ -4,9 +4,10 @@ from flask_login import current_user
 
 from ..appdb import get_blob_store, get_db
 from ..auth import users
+from ..auth.access import ensure_owner
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
-from . import data, record
+from . import data, pages, record
 from .blueprint import audit_for, bp
 
 
@@ -19,8 +20,7 @@ def submit(audit_id):
         if request.method == "POST":
             flash(f"Audit {audit['number']} was already submitted.", "info")
         return redirect(url_for("audits.show", audit_id=audit_id), 303 if request.method == "POST" else 302)
-    if audit["auditor_id"] != current_user.id:
-        abort(403, description="Only the auditor running this audit can sign and submit it.")
+    ensure_owner(audit, "auditor_id", "Only the auditor running this audit can sign and submit it.")
     checklist = data.checklist_of(db, audit)
     answers, score, _ = data.progress(db, audit, checklist)
     missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id))
@@ -97,7 +97,7 @@ def show(audit_id):
                            photo_counts=data.photo_counts(db, audit_id),
                            capa_links=capa_triage.decisions_for_audit(db, audit_id),
                            can_raise_capa=current_user.can("manage_capa", audit["site_id"]),
-                           can_continue=audit["status"] == "in_progress" and audit["auditor_id"] == current_user.id)
+                           can_continue=pages.editable(audit, current_user.id))
 
 
 @bp.get("/<audit_id>/signatures/<signature_id>/drawing")

@@ -6,6 +6,7 @@ import math
 
 from PIL import ImageColor, ImageDraw
 
+from .limits import DEFAULT
 from .pipeline import JPEG_QUALITY, PhotoError, _decoded, _flatten, _jpeg, _quiet, _to_srgb
 
 # annotate(): each shape is {"type": "arrow" | "circle" | "rect", "x1", "y1", "x2", "y2": 0..1 fractions of the
@@ -47,7 +48,7 @@ def _draw_shape(draw: ImageDraw.ImageDraw, shape: dict, size: tuple[int, int]) -
         raise PhotoError(f"Unknown annotation type {kind!r}; use arrow, circle or rect.", 400)
 
 
-def annotate(image_bytes: bytes, shapes: list[dict], *, max_pixels: int = 50_000_000) -> bytes:
+def annotate(image_bytes: bytes, shapes: list[dict], *, max_pixels: int = DEFAULT.max_pixels) -> bytes:
     """Draw arrows, circles and rectangles on a copy of a stored photo; returns new metadata-free JPEG bytes."""
     if not isinstance(shapes, list) or len(shapes) > MAX_SHAPES:
         raise PhotoError(f"Annotations must be a list of at most {MAX_SHAPES} shapes.", 400)

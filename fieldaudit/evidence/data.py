@@ -1,25 +1,16 @@
 """Evidence rows and their blobs (no Flask): attach photos to a question or finding, caption, delete, annotate."""
 import hashlib
-from dataclasses import dataclass
 
 from .. import db as dbm
 from .. import ids, settings
-from ..audits.data import AuditError, checklist_of
+from ..checklists import store as checklist_store
+from ..refusal import Refusal
 from . import annotate as annotation
 from . import pipeline
 from .blobstore import BlobStore
+from .limits import DEFAULT, Limits
 
 MAX_CAPTION = 500
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The pipeline's bounds, from configuration."""
-
-    max_side: int = 2000
-    thumb_side: int = 320
-    max_pixels: int = 50_000_000
-    max_bytes: int = 25 * 1024 * 1024
 
 
 def list_for_audit(db, audit_id: str) -> list[dict]:
@@ -47,18 +38,18 @@ def get(db, evidence_id: str) -> dict | None:
 
 def _check_target(db, audit: dict, question_id: str | None, finding_id: str | None) -> None:
     if audit["status"] != "in_progress":
-        raise AuditError(f"Audit {audit['number']} has been submitted; its evidence cannot change.", 409)
+        raise Refusal(f"Audit {audit['number']} has been submitted; its evidence cannot change.", 409)
     if bool(question_id) == bool(finding_id):
-        raise AuditError("Attach a photo to one question or one finding.", 400)
+        raise Refusal("Attach a photo to one question or one finding.", 400)
     if question_id:
         try:
-            checklist_of(db, audit).question(question_id)
+            checklist_store.load_version(db, audit["checklist_version_id"]).question(question_id)
         except KeyError:
-            raise AuditError("This audit's checklist has no such question.", 404) from None
+            raise Refusal("This audit's checklist has no such question.", 404) from None
     if finding_id:
         row = dbm.query_one(db, "SELECT audit_id FROM findings WHERE id = ?", (finding_id,))
         if row is None or row["audit_id"] != audit["id"]:
-            raise AuditError("No such finding in this audit.", 404)
+            raise Refusal("No such finding in this audit.", 404)
 
 
 def _processed(db, data: bytes, limits: Limits) -> dict:
@@ -80,18 +71,30 @@ def _processed(db, data: bytes, limits: Limits) -> dict:
             "_blobs": (photo.image, photo.thumb)}
 
 
+def process(db, uploads: list[bytes], limits: Limits = DEFAULT) -> list[dict]:
+    """Run every upload through the pipeline within `limits`; raises PhotoError before anything is stored."""
+    return [_processed(db, data, limits) for data in uploads]
+
+
 def attach(db, store: BlobStore, audit: dict, uploads: list[bytes], *, by: str, question_id: str | None = None,
-           finding_id: str | None = None, caption: str = "", limits: Limits = Limits(),
+           finding_id: str | None = None, caption: str = "", limits: Limits = DEFAULT,
            derived_from: str | None = None) -> list[dict]:
     """Process every upload, then store blobs and link them; all or nothing, no orphan file on failure."""
     _check_target(db, audit, question_id, finding_id)
     if not uploads:
-        raise AuditError("Choose at least one photo.", 400)
-    processed = [_processed(db, data, limits) for data in uploads]  # raises PhotoError before anything is written
+        raise Refusal("Choose at least one photo.", 400)
+    return link(db, store, audit, process(db, uploads, limits), by=by, question_id=question_id,
+                finding_id=finding_id, caption=caption, derived_from=derived_from)
+
+
+def link(db, store: BlobStore, audit: dict, processed: list[dict], *, by: str, question_id: str | None = None,
+         finding_id: str | None = None, caption: str = "", derived_from: str | None = None) -> list[dict]:
+    """Store processed photos and link them (inside the caller's transaction, if any); no orphan file on failure."""
     written: list[str] = []
     rows: list[dict] = []
     try:
         for item in processed:
+            item = dict(item)
             blobs = item.pop("_blobs") or ()
             for sha, blob in zip((item["sha256"], item["thumb_sha256"]), blobs):
                 if not store.exists(sha):
@@ -100,6 +103,7 @@ def attach(db, store: BlobStore, audit: dict, uploads: list[bytes], *, by: str, 
             _check_target(db, dbm.query_one(db, "SELECT * FROM audits WHERE id = ?", (audit["id"],)),
                           question_id, finding_id)
             for item in processed:
+                item = {k: v for k, v in item.items() if k != "_blobs"}
                 existing = dbm.query_one(
                     db, "SELECT * FROM evidence WHERE audit_id = ? AND COALESCE(question_id, '') = ? AND"
                         " COALESCE(finding_id, '') = ? AND original_sha256 = ?",
@@ -115,12 +119,12 @@ def attach(db, store: BlobStore, audit: dict, uploads: list[bytes], *, by: str, 
                 db["evidence"].insert(row)
                 rows.append(row)
     except BaseException:
-        _drop_unreferenced(db, store, written)
+        drop_unreferenced(db, store, written)
         raise
     return rows
 
 
-def _drop_unreferenced(db, store: BlobStore, shas) -> None:
+def drop_unreferenced(db, store: BlobStore, shas) -> None:
     """Delete blobs no evidence row names (after a failed attach or a deletion)."""
     for sha in set(shas):
         used = dbm.scalar(db, "SELECT COUNT(*) FROM evidence WHERE sha256 = ? OR thumb_sha256 = ?", (sha, sha))
@@ -131,7 +135,7 @@ def _drop_unreferenced(db, store: BlobStore, shas) -> None:
 def set_caption(db, evidence: dict, caption: str) -> None:
     """Caption a photo while its audit is open."""
     if evidence["audit_status"] != "in_progress":
-        raise AuditError("The audit has been submitted; its evidence cannot change.", 409)
+        raise Refusal("The audit has been submitted; its evidence cannot change.", 409)
     with dbm.transaction(db):
         dbm.execute(db, "UPDATE evidence SET caption = ?, updated_at = ? WHERE id = ?",
                     (caption.strip()[:MAX_CAPTION], ids.now_iso(), evidence["id"]))
@@ -140,12 +144,12 @@ def set_caption(db, evidence: dict, caption: str) -> None:
 def delete(db, store: BlobStore, evidence: dict) -> None:
     """Remove a photo from an open audit; its blobs go when nothing else uses them."""
     if evidence["audit_status"] != "in_progress":
-        raise AuditError("The audit has been submitted; its evidence cannot change.", 409)
+        raise Refusal("The audit has been submitted; its evidence cannot change.", 409)
     with dbm.transaction(db):
         # Annotated copies keep standing on their own once their source is removed.
         dbm.execute(db, "UPDATE evidence SET derived_from = NULL WHERE derived_from = ?", (evidence["id"],))
         dbm.execute(db, "DELETE FROM evidence WHERE id = ?", (evidence["id"],))
-    _drop_unreferenced(db, store, [evidence["sha256"], evidence["thumb_sha256"]])
+    drop_unreferenced(db, store, [evidence["sha256"], evidence["thumb_sha256"]])
 
 
 def delete_for_finding(db, store: BlobStore, audit_id: str, finding_id: str) -> None:
@@ -154,7 +158,7 @@ def delete_for_finding(db, store: BlobStore, audit_id: str, finding_id: str) -> 
         delete(db, store, get(db, row["id"]))
 
 
-def annotate(db, store: BlobStore, evidence: dict, shapes, *, by: str, audit: dict, limits: Limits = Limits()) -> dict:
+def annotate(db, store: BlobStore, evidence: dict, shapes, *, by: str, audit: dict, limits: Limits = DEFAULT) -> dict:
     """Draw on a copy of a photo and attach it beside the original (which is kept)."""
     with store.open(evidence["sha256"]) as fh:
         drawn = annotation.annotate(fh.read(), shapes, max_pixels=limits.max_pixels)

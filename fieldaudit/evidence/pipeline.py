@@ -15,6 +15,7 @@ from datetime import datetime
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
 from ..refusal import Refusal
+from .limits import DEFAULT
 
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
@@ -275,8 +276,8 @@ def _decoded(data: bytes, max_pixels: int, max_side: int) -> tuple[Image.Image, 
     return oriented, facts | {"swapped": oriented.size != source.size}
 
 
-def ingest(data: bytes, *, max_side: int = 2000, thumb_side: int = 320, max_pixels: int = 50_000_000,
-           max_bytes: int = 25 * 1024 * 1024) -> ProcessedPhoto:
+def ingest(data: bytes, *, max_side: int = DEFAULT.max_side, thumb_side: int = DEFAULT.thumb_side,
+           max_pixels: int = DEFAULT.max_pixels, max_bytes: int = DEFAULT.max_bytes) -> ProcessedPhoto:
     """Validate an uploaded photo and produce the bounded JPEG and thumbnail to store (see ARCHITECTURE §5)."""
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         # Someone flipped Pillow's global switch; we would store half-grey evidence without noticing.

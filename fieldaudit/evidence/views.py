@@ -8,17 +8,17 @@ from .. import htmx
 from ..appdb import get_blob_store as blob_store
 from ..appdb import get_db
 from ..audits import data as audits
-from ..auth.access import ensure_found
+from ..audits import pages
+from ..auth.access import ensure_found, ensure_owner
 from . import data
+from .limits import from_config
 
 bp = Blueprint("evidence", __name__)
 
 
 def limits() -> data.Limits:
     """Pipeline bounds from configuration."""
-    cfg = current_app.config
-    return data.Limits(max_side=int(cfg["PHOTO_MAX_SIDE"]), thumb_side=int(cfg["PHOTO_THUMB_SIDE"]),
-                       max_pixels=int(cfg["PHOTO_MAX_PIXELS"]), max_bytes=int(cfg["PHOTO_MAX_BYTES"]))
+    return from_config(current_app.config)
 
 
 def _evidence(evidence_id: str) -> dict:
@@ -26,34 +26,30 @@ def _evidence(evidence_id: str) -> dict:
     return ensure_found(data.get(get_db(), evidence_id), "view_audits")
 
 
-def _own(evidence: dict) -> dict:
-    """A photo of an open audit the current user runs."""
-    if evidence["auditor_id"] != current_user.id:
-        abort(403, description="Only the auditor running this audit can change its photos.")
-    return evidence
+def _own(evidence_id: str) -> dict:
+    """A photo of an audit the current user runs at its site (whether it is still open is the data layer's
+    refusal)."""
+    return ensure_owner(ensure_found(data.get(get_db(), evidence_id), "run_audits"), "auditor_id",
+                        "Only the auditor running this audit can change its photos.")
 
 
 def refreshed_target(audit: dict, question_id: str | None, finding_id: str | None):
     """The htmx answer after a photo change: the question (with progress) or the finding, re-rendered."""
-    from ..audits.finding_views import finding_context
-    from ..audits.views import section_context
-
     db = get_db()
     if question_id:
         checklist = audits.checklist_of(db, audit)
         question = checklist.question(question_id)
-        ctx = section_context(db, audit, checklist.section_of(question_id).id, saved_question=question_id)
+        ctx = pages.section_context(db, audit, checklist.section_of(question_id).id, saved_question=question_id)
         return render_template("audits/_answer_saved.html", q=question, changed=[], **ctx)
-    return render_template("audits/_finding.html", **finding_context(db, audit, finding_id))
+    return render_template("audits/_finding.html", **pages.finding_context(db, audit, finding_id, current_user.id))
 
 
 @bp.post("/audits/<audit_id>/evidence")
 def upload(audit_id):
     """Attach one or more photos to a question or a finding; refused whole (nothing stored) on any bad file."""
     db = get_db()
-    audit = ensure_found(audits.get_audit(db, audit_id), "run_audits")
-    if audit["auditor_id"] != current_user.id:
-        abort(403, description="Only the auditor running this audit can add photos.")
+    audit = ensure_owner(ensure_found(audits.get_audit(db, audit_id), "run_audits"), "auditor_id",
+                         "Only the auditor running this audit can add photos.")
     question_id = request.form.get("question_id") or None
     finding_id = request.form.get("finding_id") or None
     # The browser's file name is never used: blobs are named by their content hash.
@@ -107,13 +103,13 @@ def show(evidence_id):
     ev = _evidence(evidence_id)
     audit = audits.get_audit(get_db(), ev["audit_id"])
     return render_template("evidence/show.html", ev=ev, audit=audit,
-                           editable=ev["audit_status"] == "in_progress" and ev["auditor_id"] == current_user.id)
+                           editable=pages.editable(audit, current_user.id))
 
 
 @bp.post("/evidence/<evidence_id>/caption")
 def caption(evidence_id):
     """Change a photo's caption."""
-    ev = _own(_evidence(evidence_id))
+    ev = _own(evidence_id)
     data.set_caption(get_db(), ev, request.form.get("caption", ""))
     if htmx.is_htmx():
         return refreshed_target(audits.get_audit(get_db(), ev["audit_id"]), ev["question_id"], ev["finding_id"])
@@ -123,7 +119,7 @@ def caption(evidence_id):
 @bp.post("/evidence/<evidence_id>/delete")
 def delete(evidence_id):
     """Remove a photo while the audit is open."""
-    ev = _own(_evidence(evidence_id))
+    ev = _own(evidence_id)
     data.delete(get_db(), blob_store(), ev)
     audit = audits.get_audit(get_db(), ev["audit_id"])
     if htmx.is_htmx():
@@ -135,7 +131,7 @@ def delete(evidence_id):
 @bp.route("/evidence/<evidence_id>/annotate", methods=["GET", "POST"])
 def annotate(evidence_id):
     """Draw arrows, circles or boxes on a copy; the original stays as it was."""
-    ev = _own(_evidence(evidence_id))
+    ev = _own(evidence_id)
     db = get_db()
     audit = audits.get_audit(db, ev["audit_id"])
     if request.method == "POST":

@@ -51,3 +51,28 @@ def audit(db, plant, checklist_version):
 
 
 FULL_ANSWERS = {"guard": "yes", "torque": "11", "label": "pass", "tidy": "4", "shift": "early"}
+
+
+@pytest.fixture
+def two_roles(db, plant, checklist_version):
+    """Pat, auditor at PLTA and operator at PLTC (no role at PLTB), with an audit Pat started at each of the three
+    sites while Pat still audited there, and an audit another auditor runs at PLTA; each audit has one finding."""
+    from fieldaudit.auth import users
+    from tests.conftest import make_site, make_user
+
+    plant_c = make_site(db, "PLTC", name="Plant C")
+    pat = make_user(db, "pat", "auditor", plant["a"])
+    users.add_membership(db, pat["id"], plant_c["id"], "operator")
+    audits = {}
+    for key, site, auditor in (("own_a", plant["a"], pat), ("own_c", plant_c, pat), ("own_b", plant["b"], pat),
+                               ("others_a", plant["a"], plant["auditor"])):
+        audit = data.create_audit(db, site=site, checklist_version_id=checklist_version["id"],
+                                  auditor_id=auditor["id"])
+        finding = data.add_finding(db, audit, {"severity": "minor", "description": "Oil"}, auditor["id"])
+        audits[key] = {**audit, "finding_id": finding["id"]}
+    return {"user": pat, "site_c": plant_c, **audits}
+
+
+# Who gets what: Pat's own audit at PLTA is allowed; at PLTC Pat is an operator (403); at PLTB Pat has no role
+# (404); another auditor's audit at the same site is not Pat's to change (403).
+GUARDED = {"own_a": "allowed", "own_c": 403, "own_b": 404, "others_a": 403}

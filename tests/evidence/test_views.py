@@ -260,3 +260,21 @@ def test_annotating_a_photo_of_a_submitted_audit_is_409_not_a_drawing_error(auth
     response = auth.post(f"/evidence/{ev['id']}/annotate", {"shapes": shapes})
     assert response.status_code == 409 and "submitted" in response.get_data(as_text=True)
     assert auth.post(f"/evidence/{ev['id']}/annotate", {"shapes": "{not json"}).status_code in (400, 409)
+
+
+def test_a_photo_too_big_is_refused_through_the_section_form_as_through_htmx(app, auth, photo_audit, db):
+    app.config["PHOTO_MAX_BYTES"] = 100_000
+    photo = read("exif-samples/DSCN0010.jpg")  # 158 kB
+    auth.login("aud.a")
+    through_htmx = upload(auth, photo_audit, ("big.jpg", photo))
+    assert through_htmx.status_code == 413 and "the limit is" in through_htmx.get_data(as_text=True)
+    section = data.checklist_of(db, photo_audit).sections[0].id
+    through_form = auth.post(f"/audits/{photo_audit['id']}/sections/{section}", {
+        "v-area-ok": "yes", "n-area-ok": "typed with the photo",
+        "photos-overview": [(io.BytesIO(photo), "big.jpg"), (io.BytesIO(read("pillow/hopper.jpg")), "ok.jpg")]},
+        content_type="multipart/form-data")
+    html = through_form.get_data(as_text=True)
+    assert 400 <= through_form.status_code < 500 and "the limit is" in html and 'class="q-error"' in html
+    assert "typed with the photo" in html  # what was typed is shown again, though not saved
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM evidence") == 0 and blob_files(app) == []
+    assert data.answers_of(db, photo_audit["id"]) == {}

@@ -1,0 +1,42 @@
+"""What the audit pages and fragments show, built from the database for the audits and evidence views (no routes)."""
+from ..checklists import SEVERITY_LABELS
+from ..evidence import data as evidence
+from ..refusal import Refusal
+from . import data
+
+
+def editable(audit: dict, user_id: str) -> bool:
+    """Whether this person may still change the audit: its auditor, while it is open."""
+    return audit["status"] == "in_progress" and audit["auditor_id"] == user_id
+
+
+def section_context(db, audit: dict, section_id: str, saved: data.Saved | None = None, **extra) -> dict:
+    """What the section page and its question fragments need; after a save, what the save already knows is
+    reused instead of read again (this is the autosave's hot path)."""
+    checklist = data.checklist_of(db, audit)
+    section = next((s for s in checklist.sections if s.id == section_id), None)
+    if section is None:
+        raise Refusal("This audit's checklist has no such section.", 404)
+    if saved is None:
+        answers, score, visible = data.progress(db, audit, checklist)
+    else:
+        answers, score, visible = saved.answers, saved.score, saved.visible_after
+    has_photos = any(q.kind.photos for q in section.questions)
+    index = checklist.sections.index(section)
+    return {"audit": audit, "checklist": checklist, "section": section, "answers": answers, "score": score,
+            "visible": visible, "section_index": index,
+            "prev_section": checklist.sections[index - 1] if index else None,
+            "next_section": checklist.sections[index + 1] if index + 1 < len(checklist.sections) else None,
+            # The findings count is in the page head only; a fragment after a save does not show it.
+            "findings": data.list_findings(db, audit["id"]) if saved is None else [],
+            "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0] if has_photos else {},
+            "errors": {}, "severity_labels": SEVERITY_LABELS, "editable": True, "saved_question": None,
+            "proposed": None, **extra}
+
+
+def finding_context(db, audit: dict, finding_id: str, user_id: str) -> dict:
+    """What one finding's fragment needs (it re-renders after a photo is added or removed)."""
+    finding = data.get_finding(db, finding_id)
+    return {"audit": audit, "f": finding, "severity_labels": SEVERITY_LABELS,
+            "finding_photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[1],
+            "editable": editable(audit, user_id)}
