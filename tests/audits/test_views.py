@@ -5,7 +5,7 @@ import pytest
 
 from fieldaudit import db as dbm
 from fieldaudit.audits import data
-from tests.audits.conftest import FULL_ANSWERS
+from tests.factories import FULL_ANSWERS
 
 
 def answer(auth, audit, qid, value, htmx=True, **extra):

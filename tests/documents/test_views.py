@@ -9,8 +9,7 @@ from PIL import Image
 from fieldaudit import db as dbm
 from fieldaudit import ids
 from fieldaudit.documents import data
-
-from .conftest import approve, effective_doc, noon, submit, version_ids
+from tests.factories import approve, effective_doc, noon, submit, version_ids
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
