@@ -192,7 +192,7 @@ def test_submit_needs_the_password(auth, audit, db):
     auth.login("aud.a")
     _answer_all(auth, audit)
     response = auth.post(f"/audits/{audit['id']}/submit", {"confirm": "yes", "password": "wrong"})
-    assert response.status_code == 401
+    assert response.status_code == 422 and "your signature needs your own password" in response.get_data(as_text=True)
     assert dbm.scalar(db, "SELECT status FROM audits") == "in_progress"
 
 
