@@ -61,6 +61,13 @@ def plant(db):
 
 
 @pytest.fixture
+def site_c(db, plant):
+    """A third site with one workstation, where nobody of the plant has a role (the 404 side of the guards)."""
+    c = make_site(db, "PLTC", name="Plant C")
+    return {**c, "ws": stations.create_workstation(db, c["id"], None, "C-01", "Station C1")}
+
+
+@pytest.fixture
 def checklist_version(db):
     """The test checklist, published."""
     row, _ = store.publish(db, parse_checklist(CHECKLIST, "test-walk.yaml"), by=None)

@@ -29,6 +29,12 @@ def make_user(db, username, role=None, site=None, *, all_sites=False, password=P
     return row
 
 
+def add_role(db, user: dict, role: str, site: dict) -> dict:
+    """Give an existing user one more role at a site (people with different roles at different sites)."""
+    users.add_membership(db, user["id"], site["id"], role)
+    return user
+
+
 def csrf_from(html: str) -> str:
     """The CSRF token a page carries."""
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
