@@ -80,19 +80,16 @@ def execute(db, sql: str, params=()) -> int:
 
 
 def run_script(db, sql: str) -> None:
-    """Run a migration script statement by statement, keeping trigger bodies (which contain ';') whole."""
-    current: list[str] = []
-    for line in sql.strip().splitlines():
-        if not current and (not line.strip() or line.strip().startswith("--")):
-            continue
-        current.append(line)
-        text = "\n".join(current).strip()
-        in_trigger = text.upper().startswith("CREATE TRIGGER") and not text.upper().endswith("END;")
-        if text.endswith(";") and not in_trigger:
-            db.conn.execute(text)
-            current = []
-    if current:
-        db.conn.execute("\n".join(current))
+    """Run a migration script statement by statement; SQLite's own parser says where one ends, so trigger
+    bodies and string literals that contain ';' stay whole."""
+    current = ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            db.conn.execute(current)
+            current = ""
+    if current.strip():
+        db.conn.execute(current)
 
 
 # -- migrations ---------------------------------------------------------------------------------------------
