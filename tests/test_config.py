@@ -62,7 +62,8 @@ BAD_ENV = [
     ("MAX_CONTENT_LENGTH", "-1", "FIELDAUDIT_MAX_CONTENT_LENGTH: expected a whole number of bytes ≥ 1, got -1"),
     ("PROXY_COUNT", "1.5", "FIELDAUDIT_PROXY_COUNT: expected a whole number ≥ 0, got 1.5"),
     ("HTTPS", "maybe", "FIELDAUDIT_HTTPS: expected true or false, got 'maybe'"),
-    ("BASE_URL", "audit.plant.local", "FIELDAUDIT_BASE_URL: expected an http:// or https:// URL, got 'audit.plant.local'"),
+    ("BASE_URL", "audit.plant.local",
+     "FIELDAUDIT_BASE_URL: expected an http:// or https:// URL, got 'audit.plant.local'"),
     ("PASSWORD_HASH_METHOD", "md5", "FIELDAUDIT_PASSWORD_HASH_METHOD: expected scrypt or pbkdf2"),
     ("PHOTO_MAX_SIDE", "true", "FIELDAUDIT_PHOTO_MAX_SIDE: expected a whole number of pixels ≥ 1, got True"),
 ]
