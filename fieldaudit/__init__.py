@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.admin import bp as users_bp
     from .capa.views import bp as capa_bp
     from .checklists.views import bp as checklists_bp
+    from .documents import authoring  # noqa: F401  (routes on the documents blueprint)
     from .documents.views import bp as documents_bp
     from .evidence.views import bp as evidence_bp
     from .home import bp as home_bp, health

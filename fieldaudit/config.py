@@ -1,4 +1,8 @@
-"""Configuration: defaults, then the instance folder's fieldaudit.toml, then FIELDAUDIT_* environment variables."""
+"""Configuration: defaults, then the instance folder's fieldaudit.toml, then FIELDAUDIT_* environment variables.
+
+Every setting is checked once, at start, against one table of type, range and default: a bad value stops the app
+(or the command) with one line naming where it came from, instead of failing later in the middle of a request.
+"""
 import os
 import secrets
 import sys
@@ -7,28 +11,92 @@ from pathlib import Path
 
 from .evidence import limits as photo_limits
 
-DEFAULTS = {
-    "MODE": "device",
-    "DATA_DIR": None,
+ENV_PREFIX = "FIELDAUDIT_"
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it, where it came from, and what is expected."""
+
+
+def _whole(minimum: int):
+    def check(value):
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError
+        return value
+    return check
+
+
+def _flag(value):
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in _TRUE + _FALSE:
+        return str(value).strip().lower() in _TRUE
+    raise ValueError
+
+
+def _text(*choices: str):
+    def check(value):
+        if not isinstance(value, str) or not value.strip() or (choices and value not in choices):
+            raise ValueError
+        return value
+    return check
+
+
+def _optional(check):
+    return lambda value: None if value is None or value == "" else check(value)
+
+
+def _folder(value):
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value
+
+
+def _hash_method(value):
+    if not isinstance(value, str) or not value.startswith(("scrypt", "pbkdf2")):
+        raise ValueError
+    return value
+
+
+def _url(value):
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError
+    return value
+
+
+# name: (default, what is expected (for the message), check returning the value to use or raising ValueError)
+SETTINGS = {
+    "MODE": ("device", "a mode name", _text()),
+    "DATA_DIR": (None, "a folder path (text)", _optional(_folder)),
     # Photos are the largest thing a tablet sends; forms are small, so their in-memory part is bounded tighter.
-    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 512 * 1024,
-    "MAX_FORM_PARTS": 500,
-    "SESSION_IDLE_MINUTES": 60,
-    "SESSION_ABSOLUTE_HOURS": 12,
-    "REMEMBER_DAYS": 14,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_LOCK_SECONDS": 30,
-    "LOGIN_LOCK_MAX_SECONDS": 900,
-    "PASSWORD_HASH_METHOD": "scrypt",
+    "MAX_CONTENT_LENGTH": (32 * 1024 * 1024, "a whole number of bytes ≥ 1", _whole(1)),
+    "MAX_FORM_MEMORY_SIZE": (512 * 1024, "a whole number of bytes ≥ 1", _whole(1)),
+    "MAX_FORM_PARTS": (500, "a whole number ≥ 1", _whole(1)),
+    "SESSION_IDLE_MINUTES": (60, "a whole number of minutes ≥ 1", _whole(1)),
+    "SESSION_ABSOLUTE_HOURS": (12, "a whole number of hours ≥ 1", _whole(1)),
+    "REMEMBER_DAYS": (14, "a whole number of days ≥ 1", _whole(1)),
+    "LOGIN_MAX_FAILURES": (5, "a whole number ≥ 1", _whole(1)),
+    "LOGIN_LOCK_SECONDS": (30, "a whole number of seconds ≥ 1", _whole(1)),
+    "LOGIN_LOCK_MAX_SECONDS": (900, "a whole number of seconds ≥ 1", _whole(1)),
+    "PASSWORD_HASH_METHOD": ("scrypt", "scrypt or pbkdf2 (with werkzeug's parameters, e.g. pbkdf2:sha256:600000)",
+                             _hash_method),
     # Force the Secure cookie flag even when the app cannot see HTTPS (e.g. a proxy that sets no header).
-    "HTTPS": False,
+    "HTTPS": (False, "true or false", _flag),
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto), 0 for none.
-    "PROXY_COUNT": 0,
-    "BASE_URL": None,
-    # Evidence photos (PHOTO_MAX_SIDE, PHOTO_THUMB_SIDE, PHOTO_MAX_PIXELS, PHOTO_MAX_BYTES): evidence/limits.py.
-    **photo_limits.config_defaults(),
+    "PROXY_COUNT": (0, "a whole number ≥ 0", _whole(0)),
+    "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
+    # Evidence photos (stored long side, thumbnail side, pixel budget checked before decoding, bytes per photo):
+    # their defaults have one definition, in evidence/limits.py.
+    **{name: (default, f"a whole number of {'bytes' if name.endswith('BYTES') else 'pixels'} ≥ 1", _whole(1))
+       for name, default in photo_limits.config_defaults().items()},
 }
+
+DEFAULTS = {name: row[0] for name, row in SETTINGS.items()}
 
 
 def default_data_dir() -> Path:
@@ -42,19 +110,53 @@ def default_data_dir() -> Path:
 
 
 def load(app, overrides: dict | None = None) -> None:
-    """Fill app.config in the documented order of precedence."""
+    """Fill app.config in the documented order of precedence, then check every setting (ConfigError)."""
     app.config.from_mapping(DEFAULTS)
-    app.config.from_file(os.path.join(app.instance_path, "fieldaudit.toml"), load=tomllib.load, text=False,
-                         silent=True)
-    app.config.from_prefixed_env("FIELDAUDIT")
+    toml_path = os.path.join(app.instance_path, "fieldaudit.toml")
+    from_file = _read_toml(toml_path)
+    app.config.from_mapping(from_file)
+    app.config.from_prefixed_env(ENV_PREFIX.rstrip("_"))
     if overrides:
         app.config.from_mapping(overrides)
+    validate(app.config, lambda name: _source(name, from_file, toml_path, overrides or {}))
     data_dir = app.config["DATA_DIR"]
     app.config["DATA_DIR"] = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_NAME"] = "fieldaudit_session"
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["REMEMBER_DAYS"]) * 86400
+
+
+def validate(config, source=lambda name: name) -> None:
+    """Check and normalise every known setting; the first bad one raises ConfigError naming `source(name)`."""
+    for name, (_, expected, check) in SETTINGS.items():
+        if name not in config:
+            continue
+        try:
+            config[name] = check(config[name])
+        except (ValueError, TypeError):
+            raise ConfigError(f"{source(name)}: expected {expected}, got {config[name]!r}") from None
+
+
+def _read_toml(path: str) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _source(name: str, from_file: dict, toml_path: str, overrides: dict) -> str:
+    """Where a setting's value came from, as a person would look for it."""
+    if name in overrides:
+        return name
+    if ENV_PREFIX + name in os.environ:
+        return ENV_PREFIX + name
+    if name in from_file:
+        return f"{name} in {toml_path}"
+    return name
 
 
 def database_path(config) -> Path:

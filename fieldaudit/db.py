@@ -29,12 +29,17 @@ def connect(path) -> sqlite_utils.Database:
     except sqlite3.OperationalError as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
-    # WAL lets readers go on while one writer writes; FULL because in WAL mode NORMAL can lose the last
-    # committed transactions when a tablet or mini-PC loses power.
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        # WAL lets readers go on while one writer writes; FULL because in WAL mode NORMAL can lose the last
+        # committed transactions when a tablet or mini-PC loses power.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except sqlite3.DatabaseError as exc:  # the first read of the file: "file is not a database" and the like
+        conn.close()
+        raise DatabaseError(f"{path} is not a usable SQLite database ({exc}); restore it from a backup or "
+                            "move it away to start empty") from exc
     return sqlite_utils.Database(conn)
 
 
@@ -80,19 +85,16 @@ def execute(db, sql: str, params=()) -> int:
 
 
 def run_script(db, sql: str) -> None:
-    """Run a migration script statement by statement, keeping trigger bodies (which contain ';') whole."""
-    current: list[str] = []
-    for line in sql.strip().splitlines():
-        if not current and (not line.strip() or line.strip().startswith("--")):
-            continue
-        current.append(line)
-        text = "\n".join(current).strip()
-        in_trigger = text.upper().startswith("CREATE TRIGGER") and not text.upper().endswith("END;")
-        if text.endswith(";") and not in_trigger:
-            db.conn.execute(text)
-            current = []
-    if current:
-        db.conn.execute("\n".join(current))
+    """Run a migration script statement by statement; SQLite's own parser says where one ends, so trigger
+    bodies and string literals that contain ';' stay whole."""
+    current = ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            db.conn.execute(current)
+            current = ""
+    if current.strip():
+        db.conn.execute(current)
 
 
 # -- migrations ---------------------------------------------------------------------------------------------

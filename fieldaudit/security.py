@@ -2,7 +2,7 @@
 import hmac
 import secrets
 
-from flask import abort, current_app, g, request, session
+from flask import abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -23,18 +23,9 @@ def csrf_token() -> str:
     return token
 
 
-def csrf_exempt(view):
-    """Mark a view that authenticates otherwise (sync API tokens), never by the session cookie."""
-    view.csrf_exempt = True
-    return view
-
-
 def check_csrf() -> None:
     """Refuse a state-changing request whose token (form field or htmx header) does not match the session's."""
     if request.method in SAFE_METHODS:
-        return
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if getattr(view, "csrf_exempt", False):
         return
     expected = session.get("csrf")
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)

@@ -1,16 +1,13 @@
-"""Shared fixtures: a real app on a temporary data folder, a real SQLite file, and sign-in helpers."""
-import re
-
+"""Shared fixtures: a real app on a temporary data folder, a real SQLite file, sign-in, a plant, an audit."""
 import pytest
 
 from fieldaudit import config, create_app
 from fieldaudit import db as dbm
+from fieldaudit.audits import data as audits
 from fieldaudit.auth import users
+from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.stations import data as stations
-
-# Fast hashing in tests only; production uses scrypt.
-FAST_HASH = "pbkdf2:sha256:1000"
-PASSWORD = "correct-horse-battery"
+from tests.factories import CHECKLIST, FAST_HASH, Auth, make_site, make_user, submit_with_findings
 
 
 @pytest.fixture
@@ -39,62 +36,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def make_site(db, code="PLT1", **overrides):
-    """A site (with defaults a test can override)."""
-    fields = {"name": f"Plant {code}", "timezone": "Europe/Berlin", **overrides}
-    return stations.create_site(db, code, fields["name"], fields["timezone"])
-
-
-def make_user(db, username, role=None, site=None, *, all_sites=False, password=PASSWORD, **overrides):
-    """A user, optionally with one role at a site (or at all sites)."""
-    row = users.create_user(db, username, overrides.get("display_name", username.title()), password,
-                            hash_method=FAST_HASH)
-    if role:
-        users.add_membership(db, row["id"], None if all_sites else site["id"], role)
-    return row
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token a page carries."""
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no CSRF meta tag"
-    return match.group(1)
-
-
-class Auth:
-    """Sign in and out through the real login form."""
-
-    def __init__(self, client):
-        self.client = client
-        self.csrf = None
-
-    def login(self, username, password=PASSWORD, **extra):
-        page = self.client.get("/login")
-        token = csrf_from(page.get_data(as_text=True))
-        response = self.client.post("/login", data={"username": username, "password": password,
-                                                    "csrf_token": token, **extra})
-        if response.status_code == 303:
-            self.csrf = self.token()
-        return response
-
-    def token(self) -> str:
-        """The CSRF token of the current session."""
-        return csrf_from(self.client.get("/account").get_data(as_text=True))
-
-    def post(self, url, data=None, htmx=False, **kwargs):
-        """A POST with the session's CSRF token (as a form field, or as htmx sends it, a header)."""
-        data = dict(data or {})
-        headers = kwargs.pop("headers", {})
-        if htmx:
-            headers = {"HX-Request": "true", "X-CSRFToken": self.csrf, **headers}
-        else:
-            data.setdefault("csrf_token", self.csrf)
-        return self.client.post(url, data=data, headers=headers, **kwargs)
-
-    def logout(self):
-        return self.client.post("/logout", data={"csrf_token": self.csrf})
-
-
 @pytest.fixture
 def auth(client):
     """Sign-in helper bound to the test client."""
@@ -118,3 +59,47 @@ def plant(db):
         "group_admin": make_user(db, "root", "admin", all_sites=True),
     }
     return {"a": a, "b": b, "area_a": area_a, "ws_a": ws_a, "ws_b": ws_b, **people}
+
+
+@pytest.fixture
+def site_c(db, plant):
+    """A third site with one workstation, where nobody of the plant has a role (the 404 side of the guards)."""
+    c = make_site(db, "PLTC", name="Plant C")
+    return {**c, "ws": stations.create_workstation(db, c["id"], None, "C-01", "Station C1")}
+
+
+@pytest.fixture
+def checklist_version(db):
+    """The test checklist, published."""
+    row, _ = store.publish(db, parse_checklist(CHECKLIST, "test-walk.yaml"), by=None)
+    return row
+
+
+@pytest.fixture
+def audit(db, plant, checklist_version):
+    """An audit of site A by its auditor at workstation A-01."""
+    return audits.create_audit(db, site=plant["a"], checklist_version_id=checklist_version["id"],
+                               auditor_id=plant["auditor"]["id"], workstation=plant["ws_a"], auditees="Pat Doe")
+
+
+@pytest.fixture
+def submitted(db, plant, audit):
+    """A submitted audit with one major, two minors, an observation and an OFI."""
+    return submit_with_findings(db, plant, audit, ["major", "minor", "minor", "observation", "ofi"])
+
+
+@pytest.fixture
+def two_roles(db, plant, checklist_version):
+    """Pat, auditor at PLTA and operator at PLTC (no role at PLTB), with an audit Pat started at each of the three
+    sites while Pat still audited there, and an audit another auditor runs at PLTA; each audit has one finding."""
+    plant_c = make_site(db, "PLTC", name="Plant C")
+    pat = make_user(db, "pat", "auditor", plant["a"])
+    users.add_membership(db, pat["id"], plant_c["id"], "operator")
+    found = {}
+    for key, site, auditor in (("own_a", plant["a"], pat), ("own_c", plant_c, pat), ("own_b", plant["b"], pat),
+                               ("others_a", plant["a"], plant["auditor"])):
+        audit = audits.create_audit(db, site=site, checklist_version_id=checklist_version["id"],
+                                    auditor_id=auditor["id"])
+        finding = audits.add_finding(db, audit, {"severity": "minor", "description": "Oil"}, auditor["id"])
+        found[key] = {**audit, "finding_id": finding["id"]}
+    return {"user": pat, "site_c": plant_c, **found}

@@ -8,7 +8,7 @@ import requests
 
 from fieldaudit import config
 from fieldaudit import db as dbm
-from tests.conftest import PASSWORD, csrf_from, make_site, make_user
+from tests.factories import PASSWORD, csrf_from, make_site, make_user
 from tests.e2e.conftest import ServerThread
 
 THREADS = 8

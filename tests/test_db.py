@@ -138,3 +138,19 @@ def test_a_migration_with_a_lower_number_merged_later_still_runs(fresh, monkeypa
     monkeypatch.setattr(dbm, "migrations", lambda: real)
     assert dbm.migrate(fresh) == [2]
     assert fresh["auth_sessions"].exists()
+
+
+def test_migration_scripts_split_where_sqlite_says_a_statement_ends(fresh):
+    dbm.run_script(fresh, """
+        -- a comment; with a semicolon
+        CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'a;b');
+        CREATE TABLE log (note TEXT);
+        CREATE TRIGGER t_logged AFTER INSERT ON t BEGIN
+            INSERT INTO log (note) VALUES ('inserted; ' || NEW.note);
+            INSERT INTO log (note) VALUES ('end;');
+        END;
+        INSERT INTO t (id) VALUES (1);
+        -- a trailing comment
+    """)
+    assert fresh.conn.execute("SELECT note FROM t").fetchone()[0] == "a;b"
+    assert [r[0] for r in fresh.conn.execute("SELECT note FROM log ORDER BY rowid")] == ["inserted; a;b", "end;"]

@@ -3,9 +3,6 @@ import re
 
 import pytest
 
-from tests.capa.conftest import submitted  # noqa: F401  (fixture)
-from tests.audits.conftest import audit, checklist_version  # noqa: F401  (fixtures)
-
 
 def _check(html: str, url: str) -> None:
     title = re.search(r"<title>(.*?)</title>", html, re.S)

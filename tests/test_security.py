@@ -1,7 +1,7 @@
 """CSRF, security headers, request limits, and the closed-by-default access rule."""
 import pytest
 
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 
 
 def test_every_route_but_the_public_ones_refuses_anonymous_users(app, client):

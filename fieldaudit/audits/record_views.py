@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..appdb import get_blob_store, get_db
-from ..auth import users
+from ..auth import esign, users
 from ..auth.access import ensure_owner
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
@@ -29,8 +29,8 @@ def submit(audit_id):
         signer = users.get_user(db, current_user.id)
         if request.form.get("confirm") != "yes":
             error, status = "Confirm that you performed this audit.", 422
-        elif not users.verify_password(signer, request.form.get("password", "")):
-            error, status = "That password is not correct; your signature needs your own password.", 401
+        elif (refused := esign.signature_refusal(signer, request.form.get("password", ""))) is not None:
+            error, status = refused.message, refused.status
         else:
             try:
                 # Both drawings are checked before either is stored, so a refusal leaves no file behind.

@@ -2,10 +2,11 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import settings
+from .. import forms, settings
 from ..appdb import get_db
 from ..stations import data as stations
 from . import sessions, users
+from .access import ensure, ensure_found, ensure_sites
 from .roles import ROLE_LABELS, ROLES
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -26,15 +27,22 @@ def _target(user_id: str) -> tuple[dict, list[dict]]:
     if row is None:
         abort(404)
     roles = users.memberships(db, user_id)
-    managed = _managed_site_ids()
-    if managed is not None:
-        if not roles or any(m["site_id"] not in managed for m in roles):
-            # A person beyond this admin's sites is invisible to them, like anything of another site.
-            if not any(m["site_id"] in managed for m in roles):
-                abort(404)
-            abort(403, description="This person also works at sites you do not administer; "
-                                   "ask a group administrator to change their account.")
+    if _managed_site_ids() is not None:
+        # A person is "of" every site they hold a role at (None: all sites, which no site admin administers):
+        # beyond this admin's sites they are invisible (404), partly beyond them untouchable (403).
+        ensure_sites("manage_users", [m["site_id"] for m in roles], every=True,
+                     message="This person also works at sites you do not administer; "
+                             "ask a group administrator to change their account.")
     return row, roles
+
+
+def _role_site(db, site_id: str | None) -> None:
+    """The site a role is given at (None: all sites) must be one this admin administers."""
+    message = "You can only give roles at sites you administer."
+    if site_id is None:
+        ensure("manage_users", None, message)
+    else:
+        ensure_found(stations.get_site(db, site_id), "manage_users", site_key="id", message=message)
 
 
 def _editable(db) -> bool:
@@ -64,21 +72,16 @@ def create():
             abort(409, description="Users are managed at the hub while this site server is paired.")
         site_id = form.get("site_id") or None
         role = form.get("role", "")
-        if managed is not None and site_id not in managed:
-            abort(403, description="You can only give roles at sites you administer.")
-        if site_id and stations.get_site(db, site_id) is None:
-            abort(404)
+        _role_site(db, site_id)
+        forms.rerender_on_refusal(lambda error: render_template(
+            "users/form.html", sites=sites, form=form, error=error, roles=ROLES, role_labels=ROLE_LABELS,
+            group_allowed=managed is None))
+        if role not in ROLES:
+            raise users.UserError(f"Choose a role: {', '.join(ROLE_LABELS.values())}.")
         password = form.get("password") or users.generate_password()
-        try:
-            if role not in ROLES:
-                raise users.UserError(f"Choose a role: {', '.join(ROLE_LABELS.values())}.")
-            row = users.create_user(db, form.get("username", ""), form.get("display_name", ""), password,
-                                    email=form.get("email", ""),
-                                    hash_method=current_app.config["PASSWORD_HASH_METHOD"])
-            users.add_membership(db, row["id"], site_id, role)
-        except users.UserError as exc:
-            return render_template("users/form.html", sites=sites, form=form, error=str(exc), roles=ROLES,
-                                   role_labels=ROLE_LABELS, group_allowed=managed is None), 422
+        row = users.create_user(db, form.get("username", ""), form.get("display_name", ""), password,
+                                email=form.get("email", ""), hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        users.add_membership(db, row["id"], site_id, role)
         return render_template("users/created.html", person=row, password=password,
                                generated=not form.get("password"))
     return render_template("users/form.html", sites=sites, form={}, error=None, roles=ROLES,
@@ -89,18 +92,23 @@ def create():
 def show(user_id):
     """One person: profile, roles, sessions."""
     row, roles = _target(user_id)
+    return _person_page(row, roles, None)
+
+
+def _person_page(row: dict, roles: list[dict], error: str | None):
     db = get_db()
     return render_template("users/show.html", person=row, memberships=roles, role_labels=ROLE_LABELS,
                            roles=ROLES, sites=stations.list_sites(db, _managed_site_ids()),
                            group_allowed=_managed_site_ids() is None, editable=_editable(db),
-                           sessions=sessions.active_for_user(db, user_id), error=None)
+                           sessions=sessions.active_for_user(db, row["id"]), error=error)
 
 
 def _mutate(user_id: str):
-    """Common guard of the state-changing user routes."""
+    """Common guard of the state-changing user routes; a refused change shows the person's page with the reason."""
     row, roles = _target(user_id)
     if not _editable(get_db()):
         abort(409, description="Users are managed at the hub while this site server is paired.")
+    forms.rerender_on_refusal(lambda error: _person_page(row, roles, error))
     return row, roles
 
 
@@ -108,11 +116,8 @@ def _mutate(user_id: str):
 def update(user_id):
     """Change name or e-mail."""
     _mutate(user_id)
-    try:
-        users.update_profile(get_db(), user_id, request.form.get("display_name", ""), request.form.get("email", ""))
-        flash("Saved.", "success")
-    except users.UserError as exc:
-        flash(str(exc), "error")
+    users.update_profile(get_db(), user_id, request.form.get("display_name", ""), request.form.get("email", ""))
+    flash("Saved.", "success")
     return redirect(url_for("users.show", user_id=user_id), 303)
 
 
@@ -142,17 +147,10 @@ def add_membership(user_id):
     """Give a role at a site (or all sites, for group administrators only)."""
     _mutate(user_id)
     db = get_db()
-    managed = _managed_site_ids()
     site_id = request.form.get("site_id") or None
-    if managed is not None and site_id not in managed:
-        abort(403, description="You can only give roles at sites you administer.")
-    if site_id and stations.get_site(db, site_id) is None:
-        abort(404)
-    try:
-        users.add_membership(db, user_id, site_id, request.form.get("role", ""))
-        flash("Role added.", "success")
-    except users.UserError as exc:
-        flash(str(exc), "error")
+    _role_site(db, site_id)
+    users.add_membership(db, user_id, site_id, request.form.get("role", ""))
+    flash("Role added.", "success")
     return redirect(url_for("users.show", user_id=user_id), 303)
 
 
@@ -163,9 +161,7 @@ def remove_membership(user_id, membership_id):
     membership = next((m for m in roles if m["id"] == membership_id), None)
     if membership is None:
         abort(404)
-    managed = _managed_site_ids()
-    if managed is not None and membership["site_id"] not in managed:
-        abort(403)
+    ensure("manage_users", membership["site_id"])
     if user_id == current_user.id and membership["role"] == "admin":
         abort(400, description="You cannot remove your own administrator role; ask another administrator.")
     users.remove_membership(get_db(), membership_id)

@@ -19,8 +19,6 @@ PERMISSIONS = {
               "manage_users"},
 }
 
-ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())
-
 
 def permissions_for(roles) -> set[str]:
     """The union of the permissions of some roles."""

@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db as dbm
 from .. import ids, settings
+from ..refusal import Refusal
 from .roles import ROLES
 
 MIN_PASSWORD_LENGTH = 10
@@ -13,8 +14,10 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 
 
-class UserError(ValueError):
-    """A user-facing problem with a user or membership change."""
+class UserError(Refusal):
+    """A user-facing problem with a user or membership change (input not acceptable: 422)."""
+
+    status = 422
 
 
 def generate_password(length: int = 14) -> str:

@@ -4,9 +4,10 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from .. import forms
 from ..appdb import get_db
 from ..security import csrf_token
-from . import safe_next, sessions, throttle, users
+from . import esign, safe_next, sessions, throttle, users
 from .access import User
 from .roles import ROLE_LABELS
 
@@ -76,23 +77,21 @@ def logout():
 def account():
     """The signed-in user's roles, sessions and password change."""
     db = get_db()
-    error = None
     if request.method == "POST":
-        row = users.get_user(db, current_user.id)
+        forms.rerender_on_refusal(lambda error: _account_page(db, error))
         new = request.form.get("new_password", "")
-        if not users.verify_password(row, request.form.get("current_password", "")):
-            error = "Your current password is not correct."
-        elif new != request.form.get("confirm_password", ""):
-            error = "The two new passwords differ."
-        else:
-            try:
-                users.set_password(db, current_user.id, new, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
-            except users.UserError as exc:
-                error = str(exc)
-        if error is None:
-            flash("Password changed. Sign in with the new one.", "success")
-            session.clear()
-            return redirect(url_for("auth.login"), 303)
+        esign.verify_signature(db, current_user.id, request.form.get("current_password", ""),
+                               "Your current password is not correct.")
+        if new != request.form.get("confirm_password", ""):
+            raise users.UserError("The two new passwords differ.")
+        users.set_password(db, current_user.id, new, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        flash("Password changed. Sign in with the new one.", "success")
+        session.clear()
+        return redirect(url_for("auth.login"), 303)
+    return _account_page(db, None)
+
+
+def _account_page(db, error: str | None):
     return render_template("auth/account.html", memberships=users.memberships(db, current_user.id),
                            sessions=sessions.active_for_user(db, current_user.id), role_labels=ROLE_LABELS,
-                           error=error), (400 if error else 200)
+                           error=error)

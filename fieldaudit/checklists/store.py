@@ -83,12 +83,6 @@ def get_checklist(db, checklist_id: str) -> dict | None:
     return dbm.query_one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
 
 
-def get_version_row(db, version_id: str) -> dict | None:
-    """One version row with its checklist key."""
-    return dbm.query_one(db, "SELECT v.*, c.key FROM checklist_versions v JOIN checklists c"
-                             " ON c.id = v.checklist_id WHERE v.id = ?", (version_id,))
-
-
 def load_version(db, version_id: str) -> Checklist:
     """The Checklist of a published version; parsed once per process, since a published version never changes."""
     checklist = _parsed.get(version_id)

@@ -24,7 +24,7 @@ def qr_labels(site_code, output, paper, base_url, codes):
     """Write a printable PDF sheet of QR labels (station name, code, site) for a site's workstations."""
     from ..stations import data as stations
     from ..stations import qr as qrcodes
-    from ..stations.scan import labels_for
+    from ..stations.labels import labels_for
 
     app = make_app()
     base = base_url or app.config.get("BASE_URL")

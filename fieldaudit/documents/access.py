@@ -3,7 +3,7 @@ from flask import abort
 from flask_login import current_user
 
 from ..appdb import get_db
-from ..auth.access import ensure
+from ..auth.access import ensure_sites
 from . import data, states
 
 AUTHOR = "approve_documents"  # quality managers write documents and approve each other's versions
@@ -14,16 +14,10 @@ def checked(doc: dict | None, permission: str = "read_documents") -> dict:
     changing it needs the permission at all of them (a site's quality manager cannot rewrite another's)."""
     if doc is None:
         abort(404)
-    mine = [s for s in doc["site_ids"] if current_user.roles_at(s)]
-    if not mine:
-        abort(404)
-    if permission == "read_documents":
-        ensure(permission, next((s for s in mine if current_user.can(permission, s)), mine[0]))
-        return doc
-    for site_id in doc["site_ids"]:
-        if not current_user.can(permission, site_id):
-            abort(403, description="Changing this document needs the quality manager role at every site it "
-                                   "applies to.")
+    changing = permission != "read_documents"
+    ensure_sites(permission, doc["site_ids"], every=changing,
+                 message="Changing this document needs the quality manager role at every site it applies to."
+                 if changing else None)
     return doc
 
 

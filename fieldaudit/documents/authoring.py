@@ -1,14 +1,18 @@
 """Document authoring for quality managers (standalone site server): create, edit drafts, review, approve."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import forms
 from ..appdb import get_blob_store, get_db
-from ..auth import users
+from ..auth import esign, users
+from ..auth.access import ensure
 from ..stations import data as stations
 from . import access, data, pages, states, workflow
-from .attachments import MAX_BYTES, AttachmentError
+from .attachments import MAX_BYTES
+from .blueprint import authoring as bp
 
-bp = Blueprint("authoring", __name__)
+# 409: a code already taken or a draft that moved on; 413: a text or attachment too large; 422: not acceptable.
+FORM_STATUSES = (409, 413, 422)
 
 
 def _authorable_sites() -> list[dict]:
@@ -31,17 +35,14 @@ def _scope_from_form(form) -> tuple[list[str], list[str]]:
         if ws is None:
             abort(404)
         chosen.add(ws["site_id"])
-    for site_id in chosen:
-        if not current_user.roles_at(site_id):
-            abort(404)
-        if not current_user.can(access.AUTHOR, site_id):
-            abort(403, description="You can only place documents at sites where you are a quality manager.")
+    for site_id in sorted(chosen):
+        ensure(access.AUTHOR, site_id, "You can only place documents at sites where you are a quality manager.")
     return site_ids, ws_ids
 
 
-def _form_page(doc: dict | None, form, error: str | None, status: int = 200):
+def _form_page(doc: dict | None, form, error: str | None):
     return render_template("documents/form.html", doc=doc, form=form, error=error, kinds=data.KINDS,
-                           sites=_authorable_sites(), people=users.list_users(get_db())), status
+                           sites=_authorable_sites(), people=users.list_users(get_db()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -54,13 +55,11 @@ def create():
         return _form_page(None, {"review_months": 12, "kind": "procedure"}, None)
     form = request.form
     site_ids, ws_ids = _scope_from_form(form)
-    try:
-        doc, version = data.create_document(
-            get_db(), code=form.get("code", ""), title=form.get("title", ""), kind=form.get("kind", ""),
-            by=current_user.id, site_ids=site_ids, workstation_ids=ws_ids, owner_id=form.get("owner_id") or None,
-            review_months=form.get("review_months", 12))
-    except data.DocumentError as exc:
-        return _form_page(None, form, exc.message, exc.status)
+    forms.rerender_on_refusal(lambda error: _form_page(None, form, error), FORM_STATUSES)
+    doc, version = data.create_document(
+        get_db(), code=form.get("code", ""), title=form.get("title", ""), kind=form.get("kind", ""),
+        by=current_user.id, site_ids=site_ids, workstation_ids=ws_ids, owner_id=form.get("owner_id") or None,
+        review_months=form.get("review_months", 12))
     flash(f"{doc['code']} created. Write version 1, then submit it for review.", "success")
     return redirect(url_for("documents.authoring.edit_draft", document_id=doc["id"], version_id=version["id"]), 303)
 
@@ -74,13 +73,10 @@ def update(document_id):
         return _form_page(doc, doc, None)
     form = request.form
     site_ids, ws_ids = _scope_from_form(form)
-    try:
-        data.update_document(get_db(), document_id, kind=form.get("kind", ""), by=current_user.id,
-                             site_ids=site_ids, workstation_ids=ws_ids, owner_id=form.get("owner_id") or None,
-                             review_months=form.get("review_months", 12),
-                             next_review_date=form.get("next_review_date"))
-    except data.DocumentError as exc:
-        return _form_page(doc, form, exc.message, exc.status)
+    forms.rerender_on_refusal(lambda error: _form_page(doc, form, error), FORM_STATUSES)
+    data.update_document(get_db(), document_id, kind=form.get("kind", ""), by=current_user.id,
+                         site_ids=site_ids, workstation_ids=ws_ids, owner_id=form.get("owner_id") or None,
+                         review_months=form.get("review_months", 12), next_review_date=form.get("next_review_date"))
     flash("Document saved.", "success")
     return redirect(url_for("documents.show", document_id=document_id), 303)
 
@@ -109,20 +105,17 @@ def edit_draft(document_id, version_id):
     form = request.form
     upload = request.files.get("attachment")
     blob = upload.read(max_bytes + 1) if upload and upload.filename else None
-    try:
-        data.save_draft(get_db(), version_id, title=form.get("title", ""), body=form.get("body", ""),
-                        change_summary=form.get("change_summary", ""), by=current_user.id, store=get_blob_store(),
-                        attachment=blob, remove_attachment=form.get("remove_attachment") == "yes",
-                        max_bytes=max_bytes)
-    except (data.DocumentError, AttachmentError) as exc:
-        return _draft_page(doc, version, form, exc.message, max_bytes, exc.status)
+    forms.rerender_on_refusal(lambda error: _draft_page(doc, version, form, error, max_bytes), FORM_STATUSES)
+    data.save_draft(get_db(), version_id, title=form.get("title", ""), body=form.get("body", ""),
+                    change_summary=form.get("change_summary", ""), by=current_user.id, store=get_blob_store(),
+                    attachment=blob, remove_attachment=form.get("remove_attachment") == "yes", max_bytes=max_bytes)
     flash("Draft saved.", "success")
     return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
 
 
-def _draft_page(doc, version, form, error, max_bytes, status=200):
+def _draft_page(doc, version, form, error, max_bytes):
     return render_template("documents/draft.html", doc=doc, version=version, form=form, error=error,
-                           max_mib=max_bytes // 1048576), status
+                           max_mib=max_bytes // 1048576)
 
 
 @bp.post("/<document_id>/versions/<version_id>/transition")
@@ -135,26 +128,18 @@ def transition(document_id, version_id):
     command = states.Command(form.get("command", ""), form.get("expected", ""),
                              effective_date=(form.get("effective_date") or "").strip() or None,
                              comment=form.get("comment", ""))
+    # Every refusal of a command (invalid, stale, not allowed) is shown on the version page it was sent from.
+    forms.rerender_on_refusal(lambda error: render_template(
+        "documents/version.html", **pages.version_context(doc, data.get_version(db, version_id), error=error,
+                                                          form=form)), (403, 409, 422))
     signer = None
-    error = status = None
     if command.name == "approve" and command.expected == version["status"] == "in_review":
-        signer = users.get_user(db, current_user.id)
         if form.get("confirm") != "yes":
-            error, status = "Confirm that you approve this version.", 422
-        elif not users.verify_password(signer, form.get("password", "")):
-            error, status = "That password is not correct; your signature needs your own password.", 401
-    if error is None:
-        try:
-            changed = workflow.transition(db, version_id, command, access.actor(doc), signer=signer)
-        except data.DocumentError as exc:
-            error, status = exc.message, exc.status
-        else:
-            flash(f"{doc['code']} version {changed['version']}: {states.LABELS[changed['status']].lower()}.",
-                  "success")
-            return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
-    fresh = data.get_version(db, version_id)
-    context = pages.version_context(doc, fresh, error=error, form=form)
-    return render_template("documents/version.html", **context), status
+            raise data.DocumentError("Confirm that you approve this version.")
+        signer = esign.verify_signature(db, current_user.id, form.get("password", ""))
+    changed = workflow.transition(db, version_id, command, access.actor(doc), signer=signer)
+    flash(f"{doc['code']} version {changed['version']}: {states.LABELS[changed['status']].lower()}.", "success")
+    return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
 
 
 @bp.post("/<document_id>/review")

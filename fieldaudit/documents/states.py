@@ -1,4 +1,4 @@
-"""The document version state machine, as pure functions: state + command + actor → transition or refusal.
+"""The document version state machine, as pure functions: state + command + actor → transition or refused.
 
 The same rules run on a standalone site server and on the hub. A command names the state its sender saw
 (`expected`), so a command sent against a state that has since moved on is refused as a visible conflict instead
@@ -81,7 +81,7 @@ class Transition:
 
 
 @dataclass(frozen=True)
-class Refusal:
+class Refused:
     """A refused command: why, in words a person can act on, and the HTTP status that fits."""
 
     reason: str
@@ -97,24 +97,24 @@ def parse_date(value: str | None) -> date | None:
         return None
 
 
-def decide(version: Version, command: Command, actor: Actor, today: date) -> Transition | Refusal:
+def decide(version: Version, command: Command, actor: Actor, today: date) -> Transition | Refused:
     """Apply the rules to one command; never raises, never touches storage."""
     moves = TRANSITIONS.get(command.name)
     if moves is None:
-        return Refusal(f"Unknown command {command.name!r}.", 422, "invalid")
+        return Refused(f"Unknown command {command.name!r}.", 422, "invalid")
     if command.expected != version.state:
-        return Refusal(f"This version changed meanwhile: it is now {LABELS.get(version.state, version.state)}, "
+        return Refused(f"This version changed meanwhile: it is now {LABELS.get(version.state, version.state)}, "
                        f"not {LABELS.get(command.expected, command.expected)}. Reload the page to see the "
                        "change; nothing was done.", 409, "conflict")
     after = moves.get(version.state)
     if after is None:
-        return Refusal(_illegal(command.name, version.state), 409, "illegal")
+        return Refused(_illegal(command.name, version.state), 409, "illegal")
     if command.name in SYSTEM_COMMANDS:
         if not actor.system:
-            return Refusal("Versions become effective and are superseded on their effective date, "
+            return Refused("Versions become effective and are superseded on their effective date, "
                            "not by hand.", 403, "forbidden")
     elif actor.system or not (actor.can_approve if command.name == "approve" else actor.can_author):
-        return Refusal("Your role does not allow this: quality managers author and approve documents.",
+        return Refused("Your role does not allow this: quality managers author and approve documents.",
                        403, "forbidden")
     return _check_inputs(version, command, actor, today, after)
 
@@ -123,23 +123,23 @@ def _check_inputs(version: Version, command: Command, actor: Actor, today: date,
     """The per-command preconditions once the move itself is legal."""
     name, effective = command.name, version.effective_date
     if name == "submit" and not version.has_content:
-        return Refusal("Write the content or attach a PDF or image before submitting for review.", 422, "invalid")
+        return Refused("Write the content or attach a PDF or image before submitting for review.", 422, "invalid")
     if name == "return" and not command.comment.strip():
-        return Refusal("Say what needs to change, so the author knows what to do.", 422, "invalid")
+        return Refused("Say what needs to change, so the author knows what to do.", 422, "invalid")
     if name == "approve":
         if actor.id == version.author_id:
-            return Refusal("You wrote this version; another quality manager must approve it.", 403, "forbidden")
+            return Refused("You wrote this version; another quality manager must approve it.", 403, "forbidden")
         day = parse_date(command.effective_date)
         if day is None:
-            return Refusal("Give the effective date as YYYY-MM-DD.", 422, "invalid")
+            return Refused("Give the effective date as YYYY-MM-DD.", 422, "invalid")
         if day < today:
-            return Refusal(f"The effective date cannot be in the past (today is {today.isoformat()}).",
+            return Refused(f"The effective date cannot be in the past (today is {today.isoformat()}).",
                            422, "invalid")
         effective = day.isoformat()
     if name == "activate":
         day = parse_date(effective)
         if day is None or day > today:
-            return Refusal(f"This version becomes effective on {effective}, not before.", 409, "illegal")
+            return Refused(f"This version becomes effective on {effective}, not before.", 409, "illegal")
     return Transition(name, version.state, after, effective)
 
 

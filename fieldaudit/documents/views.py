@@ -1,15 +1,13 @@
 """Document pages for everyone: the list, the version in force, older versions, attachments, read receipts."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from .. import htmx, settings
 from ..appdb import get_blob_store, get_db
+from ..auth import safe_next
 from . import access, data, pages, render, states, workflow
 from .attachments import EXTENSIONS
-from .authoring import bp as authoring_bp
-
-bp = Blueprint("documents", __name__, url_prefix="/documents")
-bp.register_blueprint(authoring_bp)
+from .blueprint import bp
 
 
 @bp.app_template_filter("markdown")
@@ -105,10 +103,4 @@ def acknowledge(document_id, version_id):
         return htmx.render("documents/version.html", "documents/_ack.html",
                            **pages.version_context(doc, version, receipt=row, just_confirmed=created))
     flash(f"Confirmed: you have read {doc['code']} version {version['version']}.", "success")
-    return redirect(request.form.get("next") if _local(request.form.get("next"))
-                    else url_for("documents.show", document_id=doc["id"]), 303)
-
-
-def _local(target: str | None) -> bool:
-    """A same-site path to return to (never another host)."""
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return redirect(safe_next(request.form.get("next")) or url_for("documents.show", document_id=doc["id"]), 303)

@@ -34,7 +34,7 @@ def transition(db, version_id: str, command: states.Command, actor: states.Actor
         _promote(db, doc, today)  # catch up with the calendar first, so the command meets today's state
         version = get_version(db, version_id)
         decision = states.decide(snapshot(version), command, actor, today)
-        if isinstance(decision, states.Refusal):
+        if isinstance(decision, states.Refused):
             raise DocumentError(decision.reason, decision.status)
         if command.name == "approve" and signer is None:
             raise DocumentError("An approval needs the approver's e-signature.", 422)
@@ -82,7 +82,7 @@ def _activate(db, doc: dict, version: dict, today: date) -> None:
     """Make an approved version effective and supersede the one before it (in that order for the unique index)."""
     current = next((v for v in versions_of(db, doc["id"]) if v["status"] == "effective"), None)
     move = states.decide(snapshot(version), states.Command("activate", "approved"), states.SYSTEM, today)
-    if isinstance(move, states.Refusal):
+    if isinstance(move, states.Refused):
         raise DocumentError(move.reason, move.status)
     if current is not None:
         old = states.decide(snapshot(current), states.Command("supersede", "effective"), states.SYSTEM, today)

@@ -5,12 +5,15 @@ from functools import lru_cache
 
 from .. import db as dbm
 from .. import ids, settings
+from ..refusal import Refusal
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 
 
-class StationError(ValueError):
-    """A user-facing problem with a site, area or workstation."""
+class StationError(Refusal):
+    """A user-facing problem with a site, area or workstation (422 unless said otherwise)."""
+
+    status = 422
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +34,7 @@ def ensure_editable(db) -> None:
     """Reference data is authored on the hub once paired; here it is then read-only."""
     if settings.hub_paired(db):
         raise StationError("This site server is paired with a hub: sites, areas and workstations are managed "
-                           "at head office and arrive here with the next sync.")
+                           "at head office and arrive here with the next sync.", 409)
 
 
 def _stamp(db) -> dict:

@@ -1,16 +1,19 @@
 """The scan landing page /w/<code> a label's QR code opens, station search, QR images and label sheets."""
-
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from ..appdb import get_db
+from ..audits import data as audits
 from ..auth.access import ensure_found
 from ..capa import data as capa_data
 from ..checklists import store as checklist_store
+from ..documents import data as documents
+from ..documents import workflow
 from . import data, qr
+from .labels import labels_for
 
 bp = Blueprint("scan", __name__)
-
 
 
 def base_url() -> str:
@@ -39,14 +42,10 @@ def _my_sites(db) -> list[str]:
     return [s["id"] for s in data.list_sites(db)] if site_ids is None else site_ids
 
 
-def _station(code: str) -> dict | None:
-    """The workstation of a label code the user may see, or None (malformed, unknown or another site's)."""
-    if not data.CODE.match((code or "").strip().upper()):
-        return None
-    ws = data.get_workstation_by_code(get_db(), code)
-    if ws is None or not current_user.roles_at(ws["site_id"]):
-        return None  # another site's station is as unknown as a missing one
-    return ws
+def _station(code: str) -> dict:
+    """The workstation of a label code the user may see; 404 when malformed, unknown or another site's."""
+    ws = data.get_workstation_by_code(get_db(), code) if data.CODE.match((code or "").strip().upper()) else None
+    return ensure_found(ws, "view_site")
 
 
 @bp.get("/w/")
@@ -60,13 +59,10 @@ def search():
 @bp.get("/w/<path:code>")
 def station(code):
     """What a scanned label opens: the station, its procedures in force, open CAPAs, recent audits, start audit."""
-    from ..documents import data as documents
-    from ..documents import workflow
-
-    ws = _station(code)
-    if ws is None:
+    try:
+        ws = _station(code)
+    except NotFound:  # another site's station is as unknown as a missing one: the same friendly page
         return _unknown(code[:40], request.args.get("q", ""))
-    ensure_found(ws, "view_site")
     db = get_db()
     today = documents.today_at(db, [ws["site_id"]])
     procedures = []
@@ -89,8 +85,6 @@ def station(code):
 
 
 def _recent_audits(db, ws: dict) -> list[dict]:
-    from ..audits import data as audits
-
     if not current_user.can("view_audits", ws["site_id"]):
         return []
     return audits.list_audits(db, site_ids=[ws["site_id"]], workstation_id=ws["id"], limit=5)
@@ -108,13 +102,6 @@ def _checklists(db, codes: set[str]) -> list[dict]:
 
 # -- QR codes and label sheets ----------------------------------------------------------------------------------
 
-def _visible_station(code: str) -> dict:
-    ws = _station(code)
-    if ws is None:
-        abort(404)
-    return ensure_found(ws, "view_site")
-
-
 def _download(body: bytes, mimetype: str, name: str, inline: bool = True):
     response = make_response(body)
     response.mimetype = mimetype
@@ -126,22 +113,15 @@ def _download(body: bytes, mimetype: str, name: str, inline: bool = True):
 @bp.get("/w/<code>/qr.svg")
 def qr_svg(code):
     """A station's QR code as SVG (for the screen)."""
-    ws = _visible_station(code)
+    ws = _station(code)
     return _download(qr.svg(qr.station_url(base_url(), ws["code"])), "image/svg+xml", f"{ws['code']}.svg")
 
 
 @bp.get("/w/<code>/qr.png")
 def qr_png(code):
     """A station's QR code as PNG (for other documents or a label printer)."""
-    ws = _visible_station(code)
+    ws = _station(code)
     return _download(qr.png(qr.station_url(base_url(), ws["code"])), "image/png", f"{ws['code']}.png")
-
-
-def labels_for(stations: list[dict], base: str) -> list[qr.Label]:
-    """Labels for workstations: name, code as plain text (typed when the code cannot be scanned), site and area."""
-    return [qr.Label(qr.station_url(base, w["code"]), w["name"], w["code"],
-                     " · ".join(p for p in (w["site_code"], w["site_name"], w.get("area_name")) if p))
-            for w in stations]
 
 
 @bp.get("/sites/<site_id>/labels")

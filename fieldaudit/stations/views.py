@@ -1,9 +1,10 @@
 """Site, area and workstation pages, and their admin forms (the standalone site server's authority)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import htmx, settings
+from .. import forms, htmx, settings
 from ..appdb import get_db
+from ..audits import data as audits
 from ..auth.access import ensure, ensure_found
 from . import data
 
@@ -17,15 +18,14 @@ def _site_or_404(site_id: str, permission: str) -> dict:
 def _managed_site(site_id: str) -> dict:
     """A site the user may change, while this server is the authority for reference data."""
     site = _site_or_404(site_id, "manage_site")
-    _ensure_editable()
+    data.ensure_editable(get_db())
     return site
 
 
-def _ensure_editable() -> None:
-    try:
-        data.ensure_editable(get_db())
-    except data.StationError as exc:
-        abort(409, description=str(exc))
+def _site_form(site: dict | None, form):
+    """A site form that re-renders with the reason when what was typed is refused."""
+    forms.rerender_on_refusal(lambda error: render_template("stations/site_form.html", site=site, form=form,
+                                                            error=error, time_zones=data.time_zones()))
 
 
 @bp.get("/sites")
@@ -41,16 +41,13 @@ def index():
 def create():
     """Create a site (group administrators only)."""
     ensure("manage_site", None)
-    _ensure_editable()
     db = get_db()
+    data.ensure_editable(db)
     form = request.form
     if request.method == "POST":
-        try:
-            site = data.create_site(db, form.get("code", ""), form.get("name", ""), form.get("timezone", ""),
-                                    form.get("address", ""))
-        except data.StationError as exc:
-            return render_template("stations/site_form.html", site=None, form=form, error=str(exc),
-                                   time_zones=data.time_zones()), 422
+        _site_form(None, form)
+        site = data.create_site(db, form.get("code", ""), form.get("name", ""), form.get("timezone", ""),
+                                form.get("address", ""))
         flash(f"Site {site['code']} created. Add its areas and workstations next.", "success")
         return redirect(url_for("stations.show", site_id=site["id"]), 303)
     return render_template("stations/site_form.html", site=None, form={"timezone": "Europe/Berlin"},
@@ -85,31 +82,29 @@ def update(site_id):
     db = get_db()
     if request.method == "POST":
         form = request.form
-        try:
-            data.update_site(db, site_id, form.get("name", ""), form.get("timezone", ""), form.get("address", ""))
-        except data.StationError as exc:
-            return render_template("stations/site_form.html", site=site, form=form, error=str(exc),
-                                   time_zones=data.time_zones()), 422
+        _site_form(site, form)
+        data.update_site(db, site_id, form.get("name", ""), form.get("timezone", ""), form.get("address", ""))
         flash("Site saved.", "success")
         return redirect(url_for("stations.show", site_id=site_id), 303)
     return render_template("stations/site_form.html", site=site, form=site, error=None,
                            time_zones=data.time_zones())
 
 
+def _structure_form(site: dict, error_key: str) -> None:
+    """The areas-and-workstations panel (htmx) or page, re-rendered with what was typed and why it was refused."""
+    forms.rerender_on_refusal(lambda error: htmx.render(
+        "stations/show.html", "stations/_structure.html", **_site_context(site, form=request.form,
+                                                                             **{error_key: error})))
+
+
 @bp.post("/sites/<site_id>/areas")
 def create_area(site_id):
     """Add an area; htmx gets the refreshed areas panel, a plain form post a redirect."""
     site = _managed_site(site_id)
-    error = None
-    try:
-        data.create_area(get_db(), site_id, request.form.get("code", ""), request.form.get("name", ""))
-    except data.StationError as exc:
-        error = str(exc)
+    _structure_form(site, "area_error")
+    data.create_area(get_db(), site_id, request.form.get("code", ""), request.form.get("name", ""))
     if htmx.is_htmx():
-        return htmx.render("stations/show.html", "stations/_structure.html", 422 if error else 200,
-                           **_site_context(site, area_error=error, form=request.form if error else {}))
-    if error:
-        return render_template("stations/show.html", **_site_context(site, area_error=error, form=request.form)), 422
+        return htmx.render("stations/show.html", "stations/_structure.html", **_site_context(site))
     flash("Area added.", "success")
     return redirect(url_for("stations.show", site_id=site_id), 303)
 
@@ -119,17 +114,11 @@ def create_workstation(site_id):
     """Add a workstation; same page-or-fragment answer as areas."""
     site = _managed_site(site_id)
     form = request.form
-    error = None
-    try:
-        data.create_workstation(get_db(), site_id, form.get("area_id") or None, form.get("code", ""),
-                                form.get("name", ""), form.get("description", ""))
-    except data.StationError as exc:
-        error = str(exc)
+    _structure_form(site, "ws_error")
+    data.create_workstation(get_db(), site_id, form.get("area_id") or None, form.get("code", ""),
+                            form.get("name", ""), form.get("description", ""))
     if htmx.is_htmx():
-        return htmx.render("stations/show.html", "stations/_structure.html", 422 if error else 200,
-                           **_site_context(site, ws_error=error, form=form if error else {}))
-    if error:
-        return render_template("stations/show.html", **_site_context(site, ws_error=error, form=form)), 422
+        return htmx.render("stations/show.html", "stations/_structure.html", **_site_context(site))
     flash("Workstation added.", "success")
     return redirect(url_for("stations.show", site_id=site_id), 303)
 
@@ -137,8 +126,6 @@ def create_workstation(site_id):
 @bp.get("/workstations/<workstation_id>")
 def workstation(workstation_id):
     """One workstation."""
-    from ..audits import data as audits
-
     db = get_db()
     ws = ensure_found(data.get_workstation(db, workstation_id), "view_site")
     recent = audits.list_audits(db, site_ids=[ws["site_id"]], workstation_id=ws["id"], limit=10) \
@@ -153,16 +140,14 @@ def update_workstation(workstation_id):
     """Rename or move a workstation; its label code stays."""
     db = get_db()
     ws = ensure_found(data.get_workstation(db, workstation_id), "manage_site")
-    _ensure_editable()
+    data.ensure_editable(db)
     areas = data.list_areas(db, ws["site_id"])
     if request.method == "POST":
         form = request.form
-        try:
-            data.update_workstation(db, workstation_id, form.get("name", ""), form.get("area_id") or None,
-                                    form.get("description", ""), form.get("active") == "on")
-        except data.StationError as exc:
-            return render_template("stations/workstation_form.html", ws=ws, areas=areas, form=form,
-                                   error=str(exc)), 422
+        forms.rerender_on_refusal(lambda error: render_template("stations/workstation_form.html", ws=ws,
+                                                                areas=areas, form=form, error=error))
+        data.update_workstation(db, workstation_id, form.get("name", ""), form.get("area_id") or None,
+                                form.get("description", ""), form.get("active") == "on")
         flash("Workstation saved.", "success")
         return redirect(url_for("stations.workstation", workstation_id=workstation_id), 303)
     return render_template("stations/workstation_form.html", ws=ws, areas=areas, form=ws, error=None)

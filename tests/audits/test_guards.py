@@ -2,7 +2,7 @@
 import pytest
 
 from fieldaudit.audits import data
-from tests.audits.conftest import GUARDED
+from tests.factories import GUARDED
 
 # (method, url, form, htmx, status when allowed): the submit is refused for what is missing, not for who asks.
 ROUTES = [

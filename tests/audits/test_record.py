@@ -8,7 +8,7 @@ from fieldaudit import config
 from fieldaudit import db as dbm
 from fieldaudit.audits import data, record
 from fieldaudit.cli import main
-from tests.audits.conftest import FULL_ANSWERS
+from tests.factories import FULL_ANSWERS
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_verify_cli_ok(app, submitted, monkeypatch):
 
 def test_audit_keeps_its_checklist_version(db, plant, audit):
     from fieldaudit.checklists import parse_checklist, store
-    from tests.audits.conftest import CHECKLIST
+    from tests.factories import CHECKLIST
     store.publish(db, parse_checklist(CHECKLIST.replace("version: 1", "version: 2").replace(
         "Machine guard in place", "Guard fitted and interlocked"), "v2.yaml"), by=None)
     assert data.checklist_of(db, data.get_audit(db, audit["id"])).question("guard").text == "Machine guard in place"
@@ -134,7 +134,7 @@ def test_audit_keeps_its_checklist_version(db, plant, audit):
 
 def test_published_version_cannot_change(db, checklist_version):
     from fieldaudit.checklists import parse_checklist, store
-    from tests.audits.conftest import CHECKLIST
+    from tests.factories import CHECKLIST
     with pytest.raises(store.PublishError, match="raise `version` to 2"):
         store.publish(db, parse_checklist(CHECKLIST.replace("Test walk", "Other"), "x.yaml"), by=None)
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):

@@ -5,7 +5,7 @@ import pytest
 
 from fieldaudit import db as dbm
 from fieldaudit.audits import data
-from tests.audits.conftest import FULL_ANSWERS
+from tests.factories import FULL_ANSWERS
 
 
 def answer(auth, audit, qid, value, htmx=True, **extra):
@@ -192,7 +192,7 @@ def test_submit_needs_the_password(auth, audit, db):
     auth.login("aud.a")
     _answer_all(auth, audit)
     response = auth.post(f"/audits/{audit['id']}/submit", {"confirm": "yes", "password": "wrong"})
-    assert response.status_code == 401
+    assert response.status_code == 422 and "your signature needs your own password" in response.get_data(as_text=True)
     assert dbm.scalar(db, "SELECT status FROM audits") == "in_progress"
 
 

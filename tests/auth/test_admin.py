@@ -6,6 +6,7 @@ import pytest
 from fieldaudit import db as dbm
 from fieldaudit import settings
 from fieldaudit.auth import users
+from tests.factories import add_role, make_user
 
 
 def test_group_admin_creates_a_user_with_a_generated_password(auth, plant, db):
@@ -34,7 +35,7 @@ def test_site_admin_only_sees_and_assigns_their_sites(auth, plant, db):
     assert auth.client.get(f"/admin/users/{plant['auditor_b']['id']}").status_code == 404
     response = auth.post("/admin/users/new", {"display_name": "X Y", "username": "xy", "role": "auditor",
                                               "site_id": plant["b"]["id"]})
-    assert response.status_code == 403
+    assert response.status_code == 404  # a site where they have no role is not disclosed, like anything of it
     response = auth.post("/admin/users/new", {"display_name": "X Y", "username": "xy", "role": "auditor",
                                               "site_id": ""})
     assert response.status_code == 403
@@ -50,7 +51,7 @@ def test_non_admins_have_no_user_admin(auth, plant, who):
 
 def test_disable_user_ends_sessions_and_blocks_login(app, auth, plant, db):
     other = app.test_client()
-    from tests.conftest import Auth
+    from tests.factories import Auth
     victim = Auth(other)
     victim.login("aud.a")
     assert other.get("/").status_code == 200
@@ -106,3 +107,44 @@ def test_weak_password_refused(db):
 def test_duplicate_username_refused(db, plant):
     with pytest.raises(users.UserError, match="already exists"):
         users.create_user(db, "AUD.A", "Dup", "long-enough-password")
+
+
+@pytest.fixture
+def admin_and_operator(db, plant, site_c):
+    """Administrator at A, operator at B, nothing at C; and people of each scope to manage."""
+    add_role(db, make_user(db, "adm.op", "admin", plant["a"]), "operator", plant["b"])
+    return {"a": plant["operator"], "b": plant["auditor_b"],
+            "ab": add_role(db, make_user(db, "both", "auditor", plant["a"]), "operator", plant["b"]),
+            "c": make_user(db, "cee", "auditor", site_c), "none": make_user(db, "nobody"),
+            "group": make_user(db, "grp", "auditor", all_sites=True)}
+
+
+@pytest.mark.parametrize("key,status", [("a", 200), ("b", 403), ("ab", 403), ("c", 404), ("none", 404),
+                                        ("group", 404)])
+def test_a_site_admin_manages_only_people_whose_roles_all_lie_in_their_sites(auth, db, admin_and_operator, key,
+                                                                              status):
+    person = admin_and_operator[key]
+    auth.login("adm.op")
+    assert auth.client.get(f"/admin/users/{person['id']}").status_code == status
+    renamed = auth.post(f"/admin/users/{person['id']}/profile", {"display_name": "Renamed", "email": ""})
+    assert renamed.status_code == (303 if status == 200 else status)
+    assert (users.get_user(db, person["id"])["display_name"] == "Renamed") == (status == 200)
+    if key == "ab":
+        assert "sites you do not administer" in renamed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("site,status", [("a", 303), ("b", 403), ("c", 404), ("", 403)])
+def test_a_site_admin_gives_roles_only_at_their_sites(auth, db, plant, site_c, admin_and_operator, site, status):
+    site_id = {"a": plant["a"]["id"], "b": plant["b"]["id"], "c": site_c["id"], "": ""}[site]
+    person = admin_and_operator["a"]
+    auth.login("adm.op")
+    response = auth.post(f"/admin/users/{person['id']}/memberships", {"role": "auditor", "site_id": site_id})
+    assert response.status_code == status
+    assert ("auditor" in {m["role"] for m in users.memberships(db, person["id"])}) == (status == 303)
+
+
+def test_a_refused_change_shows_the_person_again_with_the_reason(auth, plant):
+    auth.login("admin.a")
+    response = auth.post(f"/admin/users/{plant['operator']['id']}/profile", {"display_name": " ", "email": ""})
+    assert response.status_code == 422
+    assert "Give the person&#39;s name" in response.get_data(as_text=True)

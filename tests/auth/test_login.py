@@ -6,7 +6,7 @@ import pytest
 from fieldaudit import db as dbm
 from fieldaudit import ids
 from fieldaudit.auth import users
-from tests.conftest import make_site, make_user
+from tests.factories import make_site, make_user
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ def test_htmx_request_on_expired_session_gets_401_and_hx_redirect(auth, alice, c
 def test_account_password_change(auth, alice, client):
     auth.login("alice")
     bad = auth.post("/account", {"current_password": "nope", "new_password": "x" * 12, "confirm_password": "x" * 12})
-    assert bad.status_code == 400
+    assert bad.status_code == 422 and "Your current password is not correct." in bad.get_data(as_text=True)
     ok = auth.post("/account", {"current_password": "correct-horse-battery", "new_password": "a-new-password",
                                 "confirm_password": "a-new-password"})
     assert ok.status_code == 303

@@ -10,9 +10,7 @@ from fieldaudit.audits import data as audits
 from fieldaudit.capa import actions as capa_actions
 from fieldaudit.capa import data, triage
 from fieldaudit.stations import data as stations
-from tests.audits.conftest import checklist_version  # noqa: F401  (fixture reused)
-from tests.capa.conftest import submit_with_findings
-from tests.conftest import make_site, make_user
+from tests.factories import make_site, make_user, submit_with_findings
 
 OUTCOME = {"a": "allowed", "b": 403, "c": 404}
 

@@ -5,7 +5,7 @@ from fieldaudit import db as dbm
 from fieldaudit.audits import data as audits
 from fieldaudit.audits import record
 from fieldaudit.capa import data, triage
-from tests.capa.conftest import submit_with_findings
+from tests.factories import submit_with_findings
 
 
 def test_only_nonconformities_reach_triage(db, plant, submitted):

@@ -181,7 +181,7 @@ def test_capa_page_shows_the_evidence_photos_of_its_findings(auth, plant, db, au
     from fieldaudit.evidence import data as evidence
     from fieldaudit.evidence.blobstore import BlobStore
     from fieldaudit import config
-    from tests.audits.conftest import FULL_ANSWERS
+    from tests.factories import FULL_ANSWERS
 
     by = plant["auditor"]["id"]
     for qid, value in FULL_ANSWERS.items():

@@ -1,22 +1,8 @@
-"""Fixtures for documents: a second quality manager (approvals need one) and a document through its states."""
-from datetime import datetime, timezone
-
+"""Fixtures for documents: a second quality manager (approvals need one) and a document with a draft."""
 import pytest
 
-from fieldaudit.documents import data, states, workflow
-from tests.conftest import make_user
-
-BODY = "## Method\n1. Check the wrench.\n2. Tighten to **25 Nm**."
-
-
-def actor(user: dict) -> states.Actor:
-    """A quality manager as the state machine sees them."""
-    return states.Actor(user["id"], can_author=True, can_approve=True)
-
-
-def noon(day: str) -> datetime:
-    """Midday UTC of a date: the same calendar date in Berlin and Chicago."""
-    return datetime.fromisoformat(f"{day}T12:00:00+00:00").astimezone(timezone.utc)
+from fieldaudit.documents import data
+from tests.factories import BODY, make_user
 
 
 @pytest.fixture
@@ -33,29 +19,3 @@ def doc(db, plant):
     data.save_draft(db, version["id"], title="Torque tightening", body=BODY, change_summary="First issue.",
                     by=plant["qm"]["id"])
     return document
-
-
-def version_ids(db, document_id):
-    """The document's version ids by number."""
-    return {v["version"]: v["id"] for v in data.versions_of(db, document_id)}
-
-
-def submit(db, version_id, author):
-    """Send a draft to review."""
-    return workflow.transition(db, version_id, states.Command("submit", "draft"), actor(author))
-
-
-def approve(db, version_id, approver, effective: str | None = None):
-    """Approve a version in review, effective today at its sites unless told otherwise."""
-    sites = data.get_document(db, data.get_version(db, version_id)["document_id"])["site_ids"]
-    day = effective or data.today_at(db, sites).isoformat()
-    return workflow.transition(db, version_id, states.Command("approve", "in_review", effective_date=day),
-                               actor(approver), signer=approver)
-
-
-def effective_doc(db, document, author, approver):
-    """Bring version 1 to effective today."""
-    vid = version_ids(db, document["id"])[1]
-    submit(db, vid, author)
-    return approve(db, vid, approver)
-

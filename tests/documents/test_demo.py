@@ -5,7 +5,7 @@ from fieldaudit.checklists import load_checklist, shipped_checklist_paths
 from fieldaudit.documents import data, workflow
 from fieldaudit.evidence.blobstore import BlobStore
 from fieldaudit.trail import verify_chains
-from tests.conftest import FAST_HASH
+from tests.factories import FAST_HASH
 
 
 def test_demo_documents_cover_the_checklists_and_every_state(app, db):

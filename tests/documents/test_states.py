@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from fieldaudit.documents import states
-from fieldaudit.documents.states import Actor, Command, Refusal, Transition, Version, decide
+from fieldaudit.documents.states import Actor, Command, Refused, Transition, Version, decide
 
 TODAY = date(2026, 3, 10)
 AUTHOR = Actor("author", can_author=True, can_approve=True)
@@ -34,7 +34,7 @@ def test_every_command_in_every_state(command, state):
     if (command, state) in LEGAL:
         assert result == Transition(command, state, LEGAL[(command, state)], "2026-03-10")
     else:
-        assert isinstance(result, Refusal) and result.status == 409 and result.kind == "illegal"
+        assert isinstance(result, Refused) and result.status == 409 and result.kind == "illegal"
         assert state.replace("_", " ") in result.reason.lower()
 
 
@@ -54,13 +54,13 @@ def test_the_legal_moves_are_the_documented_lifecycle():
 def test_a_stale_command_is_a_visible_conflict(actual, expected):
     name = next(c for (c, s) in LEGAL if s == expected)
     result = decide(version(actual), good_command(name, expected), person_for(name), TODAY)
-    assert isinstance(result, Refusal) and (result.status, result.kind) == (409, "conflict")
+    assert isinstance(result, Refused) and (result.status, result.kind) == (409, "conflict")
     assert "changed meanwhile" in result.reason
 
 
 def test_the_author_cannot_approve_their_own_version():
     result = decide(version("in_review"), good_command("approve", "in_review"), AUTHOR, TODAY)
-    assert isinstance(result, Refusal) and result.status == 403
+    assert isinstance(result, Refused) and result.status == 403
     assert "another quality manager" in result.reason
     assert isinstance(decide(version("in_review"), good_command("approve", "in_review"), APPROVER, TODAY),
                       Transition)
@@ -71,7 +71,7 @@ def test_the_author_cannot_approve_their_own_version():
 @pytest.mark.parametrize("who", [OPERATOR, states.SYSTEM, Actor("x", can_author=False, can_approve=False)])
 def test_people_without_the_role_and_the_system_cannot_send_person_commands(name, state, who):
     result = decide(version(state), good_command(name, state), who, TODAY)
-    assert isinstance(result, Refusal) and result.status == 403
+    assert isinstance(result, Refused) and result.status == 403
 
 
 def test_approving_needs_the_approve_permission_not_only_authoring():
@@ -82,7 +82,7 @@ def test_approving_needs_the_approve_permission_not_only_authoring():
 @pytest.mark.parametrize("name, state", [("activate", "approved"), ("supersede", "effective")])
 def test_calendar_commands_come_from_the_system_only(name, state):
     result = decide(version(state), good_command(name, state), APPROVER, TODAY)
-    assert isinstance(result, Refusal) and result.status == 403
+    assert isinstance(result, Refused) and result.status == 403
 
 
 @pytest.mark.parametrize("day, ok", [("2026-03-10", True), ("2026-04-01", True), ("2026-03-09", False),
@@ -92,7 +92,7 @@ def test_the_effective_date_of_an_approval(day, ok):
     if ok:
         assert isinstance(result, Transition) and result.effective_date == day
     else:
-        assert isinstance(result, Refusal) and result.status == 422
+        assert isinstance(result, Refused) and result.status == 422
 
 
 @pytest.mark.parametrize("effective, ok", [("2026-03-10", True), ("2026-03-01", True), ("2026-03-11", False),
@@ -105,9 +105,9 @@ def test_activation_waits_for_the_effective_date(effective, ok):
 
 def test_submitting_needs_content_and_returning_needs_a_reason():
     empty = decide(version("draft", has_content=False), Command("submit", "draft"), AUTHOR, TODAY)
-    assert isinstance(empty, Refusal) and empty.status == 422
+    assert isinstance(empty, Refused) and empty.status == 422
     silent = decide(version("in_review"), Command("return", "in_review", comment="  "), APPROVER, TODAY)
-    assert isinstance(silent, Refusal) and silent.status == 422
+    assert isinstance(silent, Refused) and silent.status == 422
 
 
 def test_unknown_command_is_invalid():

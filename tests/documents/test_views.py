@@ -9,8 +9,7 @@ from PIL import Image
 from fieldaudit import db as dbm
 from fieldaudit import ids
 from fieldaudit.documents import data
-
-from .conftest import approve, effective_doc, noon, submit, version_ids
+from tests.factories import approve, effective_doc, noon, submit, version_ids
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -115,7 +114,7 @@ def test_approval_through_the_form_needs_another_qm_and_their_password(auth, db,
     auth.logout()
     auth.login("qm2.a")
     wrong = auth.post(url, {**form, "password": "nope"})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 422 and "your signature needs your own password" in wrong.get_data(as_text=True)
     assert data.get_version(db, vid)["status"] == "in_review" and db["signatures"].count == 0
     assert auth.post(url, form).status_code == 303
     assert data.get_version(db, vid)["status"] == "effective"

@@ -8,9 +8,7 @@ from fieldaudit import db as dbm
 from fieldaudit import ids, settings, trail
 from fieldaudit.documents import data, states, workflow
 from fieldaudit.stations import data as stations
-from tests.conftest import make_user
-
-from .conftest import BODY, actor, approve, effective_doc, noon, submit, version_ids
+from tests.factories import BODY, actor, approve, effective_doc, make_user, noon, submit, version_ids
 
 
 def status_of(db, version_id):

@@ -8,7 +8,7 @@ from fieldaudit import config
 from fieldaudit import db as dbm
 from fieldaudit.evidence import data as evidence
 from fieldaudit.evidence.blobstore import BlobStore
-from tests.audits.conftest import GUARDED, checklist_version, two_roles  # noqa: F401  (fixtures)
+from tests.factories import GUARDED
 
 
 def _jpeg(colour="navy") -> bytes:

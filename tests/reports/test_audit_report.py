@@ -20,8 +20,7 @@ from fieldaudit.auth import users
 from fieldaudit.evidence.blobstore import BlobStore
 from fieldaudit.reports import pdfdoc
 from fieldaudit.timefmt import local_time
-from tests.audits.conftest import FULL_ANSWERS, checklist_version  # noqa: F401  (fixture reused)
-from tests.conftest import make_user
+from tests.factories import FULL_ANSWERS, make_user
 
 from . import pdf_of
 

@@ -11,8 +11,6 @@ from fieldaudit.capa import commands as capa_commands
 from fieldaudit.capa import data
 from fieldaudit.reports import capa_pdf, site_pdf
 from fieldaudit.timefmt import local_time
-from tests.audits.conftest import audit, checklist_version  # noqa: F401  (fixtures reused)
-from tests.capa.conftest import submitted  # noqa: F401  (fixture reused)
 
 from . import checked, pages, pdf_of
 

@@ -8,7 +8,7 @@ from fieldaudit.audits import data as audits
 from fieldaudit.auth import users
 from fieldaudit.capa import data as capas
 from fieldaudit.reports.export import csv_cell, to_csv
-from tests.audits.conftest import FULL_ANSWERS, checklist_version  # noqa: F401  (fixture reused)
+from tests.factories import FULL_ANSWERS
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 

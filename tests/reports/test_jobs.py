@@ -10,7 +10,7 @@ import pytest
 from fieldaudit import config, create_app, ids, jobs
 from fieldaudit import db as dbm
 from fieldaudit.auth import users
-from tests.conftest import FAST_HASH, Auth, make_site, make_user
+from tests.factories import FAST_HASH, Auth, make_site, make_user
 
 from . import pdf_of
 

@@ -5,8 +5,7 @@ from fieldaudit.audits import data as audits
 from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.documents import data as documents
 from fieldaudit.stations import data as stations
-from tests.conftest import PASSWORD, csrf_from, make_user
-from tests.documents.conftest import approve, submit
+from tests.factories import PASSWORD, approve, csrf_from, make_user, submit
 
 CHECKLIST = ("id: lpa\nversion: 1\ntitle: LPA assembly\nsections:\n  - id: s\n    title: S\n    questions:\n"
              "      - {id: q, text: Torque right, type: yes_no, procedure: WI-ASM-012}\n")
