@@ -11,18 +11,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
     from . import appdb, assets, auth, config, errors, paths, security, timefmt
     from .checklists import qtypes
+    # View modules (views.py, <topic>_views.py) define routes; several of one area share its blueprint.py.
     from .audits import finding_views, record_views, views as audit_views  # noqa: F401  (routes on the blueprint)
     from .audits.blueprint import bp as audits_bp
-    from .auth.admin import bp as users_bp
+    from .auth.admin_views import bp as users_bp
+    from .auth.views import bp as auth_bp
     from .capa.views import bp as capa_bp
     from .checklists.views import bp as checklists_bp
-    from .documents import authoring  # noqa: F401  (routes on the documents blueprint)
+    from .documents import authoring_views  # noqa: F401  (routes on the authoring blueprint)
     from .documents.views import bp as documents_bp
     from .evidence.views import bp as evidence_bp
-    from .home import bp as home_bp, health
+    from .home_views import bp as home_bp, health
     from .reports.summary_views import bp as summaries_bp
     from .reports.views import bp as reports_bp
-    from .stations.scan import bp as scan_bp
+    from .stations.scan_views import bp as scan_bp
     from .stations.views import bp as stations_bp
 
     app = Flask(__name__, template_folder=str(paths.resource("templates")),
@@ -48,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.add_url_rule("/healthz", "health", health)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(stations_bp)
     app.register_blueprint(users_bp)

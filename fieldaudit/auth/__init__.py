@@ -81,12 +81,9 @@ def require_login():
 
 
 def init_app(app) -> None:
-    """Bind flask-login and the blueprint to the app."""
-    from .views import bp
-
+    """Bind flask-login and the login rule to the app (its sign-in pages are registered by create_app)."""
     login_manager.init_app(app)
     # We keep sessions server-side; flask-login's own remember cookie would bypass them.
     login_manager.session_protection = None
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
     app.before_request(require_login)
-    app.register_blueprint(bp)

@@ -83,7 +83,6 @@ def port_problem(host: str, port: int) -> str | None:
 def demo():
     """Load the demo plant (sites, areas, workstations, a user of every role); safe to run again."""
     from .. import demo as demo_data
-    from .. import demo_capa, demo_documents, demo_history
     from ..appdb import blob_store_of
 
     app = make_app()
@@ -91,17 +90,9 @@ def demo():
     data_dir = Path(app.config["DATA_DIR"])
     click.echo(f"Data folder: {data_dir}")
     already = demo_data.is_seeded(db)
-    created = demo_data.seed(db, hash_method=app.config["PASSWORD_HASH_METHOD"],
-                             progress=lambda m: click.echo(f"  + {m}"))
-    history = demo_history.seed_history(db, blob_store_of(app),
-                                        progress=lambda m: click.echo(f"  + {m}"))
-    if history["audits"]:
-        click.echo(f"History: {history['audits']} audits ({history['submitted']} signed), "
-                   f"{history['findings']} findings, {history['photos']} photos.")
-    capas = demo_capa.seed_capas(db, progress=lambda m: click.echo(f"  + {m}"))
-    if capas:
-        click.echo(f"CAPA: {capas} corrective actions in every state of the workflow.")
-    demo_documents.seed_and_report(db, blob_store_of(app), click.echo)
+    loaded = demo_data.load(db, blob_store_of(app), hash_method=app.config["PASSWORD_HASH_METHOD"],
+                            progress=lambda m: click.echo(f"  + {m}"), echo=click.echo)
+    created = loaded.passwords
     creds = data_dir / "demo-credentials.txt"
     if created:
         # Demo passwords are random; they are kept beside the demo data so a newcomer can find them again.

@@ -1,4 +1,4 @@
-"""The documents blueprint and its authoring part, on which views.py and authoring.py put their routes."""
+"""The documents blueprint and its authoring part, on which views.py and authoring_views.py put their routes."""
 from flask import Blueprint
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fieldaudit import db as dbm
-from fieldaudit import demo_capa
+from fieldaudit.demo import capa as demo_capa
 from fieldaudit.capa import states
 from fieldaudit.refusal import Refusal
 

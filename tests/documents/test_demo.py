@@ -1,5 +1,6 @@
 """The demo documents: every procedure the shipped checklists name, with real histories; loading twice adds nothing."""
-from fieldaudit import config, demo, demo_documents
+from fieldaudit import config, demo
+from fieldaudit.demo import documents as demo_documents
 from fieldaudit import db as dbm
 from fieldaudit.checklists import load_checklist, shipped_checklist_paths
 from fieldaudit.documents import data, workflow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldaudit import config, create_app, demo, demo_capa, demo_documents, demo_history
+from fieldaudit import config, create_app, demo
 from fieldaudit import db as dbm
 from fieldaudit.appdb import blob_store_of
 
@@ -26,10 +26,7 @@ def plant_server(tmp_path_factory):
     app = create_app({"DATA_DIR": str(data_dir), "PASSWORD_HASH_METHOD": FAST_HASH})
     db = dbm.connect(config.database_path(app.config))
     try:
-        passwords = demo.seed(db, hash_method=FAST_HASH)
-        demo_history.seed_history(db, blob_store_of(app))
-        demo_capa.seed_capas(db)
-        demo_documents.seed_and_report(db, blob_store_of(app), lambda *a: None)
+        passwords = demo.load(db, blob_store_of(app), hash_method=FAST_HASH).passwords
     finally:
         db.conn.close()
     server = ServerThread(app, threads=4)

@@ -5,7 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from fieldaudit import config, demo_documents, demo_history
+from fieldaudit import config
+from fieldaudit.demo import documents as demo_documents
+from fieldaudit.demo import history as demo_history
 from fieldaudit import db as dbm
 from fieldaudit.evidence.blobstore import BlobStore
 

@@ -1,7 +1,7 @@
 """The demo plant: two sites with areas, workstations and a user of every role, so every screen has content."""
-from . import db as dbm
-from .auth import users
-from .stations import data as stations
+from .. import db as dbm
+from ..auth import users
+from ..stations import data as stations
 
 SITES = [
     {"code": "PLT1", "name": "Riverside Plant", "timezone": "Europe/Berlin", "address": "Hafenstraße 12, Mannheim",

@@ -3,12 +3,15 @@ import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from . import demo_document_texts as texts
-from . import ids
-from .auth import users
-from .documents import data as documents
-from .documents import states, workflow
-from .stations import data as stations
+from fpdf import FPDF
+
+from . import document_texts as texts
+from .. import ids
+from ..paths import resource
+from ..auth import users
+from ..documents import data as documents
+from ..documents import states, workflow
+from ..stations import data as stations
 
 def _once(code: str, days_ago: int, summary: str = "First issue.") -> list[tuple]:
     """A document with one version, effective since some days."""
@@ -59,10 +62,6 @@ RECEIPTS = [("operator", "WI-ASM-012"), ("operator", "SOP-QA-007"), ("operator",
 
 def torque_sheet() -> bytes:
     """A one-page PDF torque table (the attachment of WI-ASM-012 v2), made with the shipped font."""
-    from fpdf import FPDF
-
-    from .paths import resource
-
     pdf = FPDF(format="A4")
     fonts = resource("static") / "fonts"
     pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))

@@ -1,13 +1,13 @@
 """Demo CAPAs: from the demo audits' nonconformities and from a complaint and a supplier, one in every state."""
 from datetime import datetime, timedelta, timezone
 
-from . import db as dbm
-from . import ids
-from .auth import users
-from .capa import actions as capa_actions
-from .capa import commands as capa_commands
-from .capa import data, states, triage
-from .stations import data as stations
+from .. import db as dbm
+from .. import ids
+from ..auth import users
+from ..capa import actions as capa_actions
+from ..capa import commands as capa_commands
+from ..capa import data, states, triage
+from ..stations import data as stations
 
 # (state to reach, days ago it was raised, title when raised directly or None to take the oldest pending finding)
 PLAN = [

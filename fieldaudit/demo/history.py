@@ -6,16 +6,16 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
-from . import db as dbm
-from . import ids
-from .audits import data as audits
-from .audits import record
-from .auth import users
-from .checklists import load_checklist, rules, shipped_checklist_paths
-from .checklists.qtypes.values import NOTES
-from .checklists import store as checklists
-from .evidence import data as evidence
-from .stations import data as stations
+from .. import db as dbm
+from .. import ids
+from ..audits import data as audits
+from ..audits import record
+from ..auth import users
+from ..checklists import load_checklist, rules, shipped_checklist_paths
+from ..checklists.qtypes.values import NOTES
+from ..checklists import store as checklists
+from ..evidence import data as evidence
+from ..stations import data as stations
 
 # (days ago, workstation code, checklist key, auditor username, share of good answers, submitted?)
 PLAN = [

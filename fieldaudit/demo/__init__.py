@@ -1,0 +1,35 @@
+"""The demo plant a newcomer sees: two sites with people of every role (plant), a history of audits with findings
+and photos (history), CAPA in every state (capa) and controlled documents (documents). `load` runs them in order
+and is safe to run again."""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import capa, documents, history
+from .plant import describe, is_seeded, seed
+
+__all__ = ["Loaded", "describe", "is_seeded", "load", "seed"]
+
+
+@dataclass
+class Loaded:
+    """What one `load` added (zeros on a re-run) and the new users' passwords."""
+
+    passwords: dict[str, str] = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    capas: int = 0
+    documents: dict = field(default_factory=dict)
+
+
+def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], None] = lambda message: None,
+         echo: Callable[[str], None] = lambda line: None) -> Loaded:
+    """The whole demo plant: people and places, audit history, CAPA, documents; each step adds only what is missing."""
+    loaded = Loaded(passwords=seed(db, hash_method=hash_method, progress=progress))
+    loaded.history = history.seed_history(db, store, progress=progress)
+    if loaded.history["audits"]:
+        echo(f"History: {loaded.history['audits']} audits ({loaded.history['submitted']} signed), "
+             f"{loaded.history['findings']} findings, {loaded.history['photos']} photos.")
+    loaded.capas = capa.seed_capas(db, progress=progress)
+    if loaded.capas:
+        echo(f"CAPA: {loaded.capas} corrective actions in every state of the workflow.")
+    loaded.documents = documents.seed_and_report(db, store, echo)
+    return loaded
