@@ -25,7 +25,7 @@ class MissingItems(AuditError):
     """Submission refused: what is still missing, as (question id, reason) pairs."""
 
     def __init__(self, missing: list[tuple[str, str]]):
-        super().__init__(f"{len(missing)} item(s) still missing", 422)
+        super().__init__("Some items are still missing.", 422)
         self.missing = missing
 
 

@@ -3,7 +3,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..appdb import get_blob_store, get_db
-from ..auth import esign, users
+from ..auth import esign
+from ..forms import rerender_on_refusal
+from ..refusal import Refusal
 from ..auth.access import ensure_owner
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
@@ -21,37 +23,39 @@ def submit(audit_id):
             flash(f"Audit {audit['number']} was already submitted.", "info")
         return redirect(url_for("audits.show", audit_id=audit_id), 303 if request.method == "POST" else 302)
     ensure_owner(audit, "auditor_id", "Only the auditor running this audit can sign and submit it.")
-    checklist = data.checklist_of(db, audit)
-    answers, score, _ = data.progress(db, audit, checklist)
-    missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id))
-    error, status = None, 200
-    if request.method == "POST":
-        signer = users.get_user(db, current_user.id)
-        if request.form.get("confirm") != "yes":
-            error, status = "Confirm that you performed this audit.", 422
-        elif (refused := esign.signature_refusal(signer, request.form.get("password", ""))) is not None:
-            error, status = refused.message, refused.status
-        else:
-            try:
-                # Both drawings are checked before either is stored, so a refusal leaves no file behind.
-                drawings = [signature_png(request.form.get(k)) for k in ("drawing", "auditee_drawing")]
-                drawing, auditee_drawing = (get_blob_store().put(d) if d else None for d in drawings)
-                audit, created = record.submit(db, audit_id, signer, drawing_sha256=drawing,
-                                               auditee_name=request.form.get("auditee_name", ""),
-                                               auditee_drawing_sha256=auditee_drawing)
-            except data.MissingItems as exc:
-                missing, error, status = exc.missing, "Some items are still missing.", 422
-            else:
-                flash(f"Audit {audit['number']} submitted and signed." if created
-                      else f"Audit {audit['number']} was already submitted.", "success")
-                return redirect(url_for("audits.show", audit_id=audit_id), 303)
-    return render_template("audits/submit.html", audit=audit, checklist=checklist, score=score,
-                           missing=[(checklist.question(q), checklist.section_of(q), why) for q, why in missing],
-                           findings=data.list_findings(db, audit_id), error=error,
-                           severity_labels=SEVERITY_LABELS), status
+
+    def page(error: str | None = None):
+        # Read afresh: a refused submission (say, an item missing since the page was shown) lists what is missing now.
+        checklist = data.checklist_of(db, audit)
+        answers, score, _ = data.progress(db, audit, checklist)
+        missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id))
+        # A refused signature keeps everything typed and drawn but the password, so the auditee need not sign again.
+        kept = {k: request.form.get(k, "") for k in ("confirm", "auditee_name", "drawing", "auditee_drawing")}
+        kept.update({k: kept[k] if kept[k].startswith(DRAWING_PREFIX) else "" for k in ("drawing", "auditee_drawing")})
+        return render_template("audits/submit.html", audit=audit, checklist=checklist, score=score,
+                               missing=[(checklist.question(q), checklist.section_of(q), why) for q, why in missing],
+                               findings=data.list_findings(db, audit_id), error=error, kept=kept,
+                               severity_labels=SEVERITY_LABELS)
+
+    if request.method == "GET":
+        return page()
+    rerender_on_refusal(page)
+    if request.form.get("confirm") != "yes":
+        raise Refusal("Confirm that you performed this audit.", 422)
+    signer = esign.verify_signature(db, current_user.id, request.form.get("password", ""))
+    # Both drawings are checked before either is stored, so a refusal leaves no file behind.
+    drawings = [signature_png(request.form.get(k)) for k in ("drawing", "auditee_drawing")]
+    drawing, auditee_drawing = (get_blob_store().put(d) if d else None for d in drawings)
+    audit, created = record.submit(db, audit_id, signer, drawing_sha256=drawing,
+                                   auditee_name=request.form.get("auditee_name", ""),
+                                   auditee_drawing_sha256=auditee_drawing)
+    flash(f"Audit {audit['number']} submitted and signed." if created
+          else f"Audit {audit['number']} was already submitted.", "success")
+    return redirect(url_for("audits.show", audit_id=audit_id), 303)
 
 
 MAX_DRAWING_BYTES = 400_000
+DRAWING_PREFIX = "data:image/png;base64,"
 
 
 def signature_png(data_url: str | None) -> bytes | None:
@@ -64,7 +68,7 @@ def signature_png(data_url: str | None) -> bytes | None:
 
     if not data_url:
         return None
-    prefix = "data:image/png;base64,"
+    prefix = DRAWING_PREFIX
     if not data_url.startswith(prefix) or len(data_url) > MAX_DRAWING_BYTES * 4 // 3 + len(prefix):
         abort(400, description="The drawn signature could not be read; clear it and sign again.")
     try:

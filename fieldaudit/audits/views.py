@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from .. import forms, htmx
 from ..appdb import get_blob_store, get_db
-from ..auth.access import ensure, ensure_found
+from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import store as checklist_store
 from ..evidence import limits as photo_limits
 from ..stations import data as stations
@@ -17,9 +17,7 @@ def index():
     """My audits, and the audits of my sites with filters."""
     db = get_db()
     args = request.args
-    site_ids = current_user.site_ids_with("view_audits")
-    if site_ids == [] and not current_user.can_anywhere("run_audits"):
-        abort(403, description="Your role does not include audits.")
+    site_ids = sites_with("view_audits", "run_audits", message="Your role does not include audits.")
     site_filter = args.get("site_id") or None
     if site_filter:
         ensure("view_audits", site_filter)
@@ -37,10 +35,7 @@ def create():
     """Choose site, place and checklist; then the audit starts at its first section."""
     db = get_db()
     source = request.form if request.method == "POST" else request.args
-    site_ids = current_user.site_ids_with("run_audits")
-    sites = stations.list_sites(db, site_ids)
-    if not sites:
-        abort(403, description="Your role does not include running audits.")
+    sites = stations.list_sites(db, sites_with("run_audits", message="Your role does not include running audits."))
     site_id = source.get("site_id") or (sites[0]["id"] if len(sites) == 1 else None)
     workstation = None
     if source.get("workstation_id"):

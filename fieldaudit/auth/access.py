@@ -107,3 +107,19 @@ def ensure_owner(row: dict, owner_key: str, message: str, unless: str | None = N
     if unless is not None and current_user.can(unless, row[site_key]):
         return row
     abort(403, description=message)
+
+
+def sites_with(*permissions: str, message: str | None = None) -> list[str] | None:
+    """Sites where the user holds one of `permissions` (None: every site, through a group role); 403 if none.
+
+    For pages across sites ("may you use this page at all"); one record's site still goes through `ensure`.
+    """
+    found: list[str] = []
+    for permission in permissions:
+        sites = current_user.site_ids_with(permission)
+        if sites is None:
+            return None
+        found += [s for s in sites if s not in found]
+    if not found:
+        abort(403, description=message)
+    return found

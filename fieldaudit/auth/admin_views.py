@@ -6,7 +6,7 @@ from .. import forms, settings
 from ..appdb import get_db
 from ..stations import data as stations
 from . import sessions, users
-from .access import ensure, ensure_found, ensure_sites
+from .access import ensure, ensure_found, ensure_sites, sites_with
 from .roles import ROLE_LABELS, ROLES
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -14,10 +14,7 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 def _managed_site_ids() -> list[str] | None:
     """Sites whose memberships this admin may change (None: all)."""
-    sites = current_user.site_ids_with("manage_users")
-    if sites == []:
-        abort(403)
-    return sites
+    return sites_with("manage_users")
 
 
 def _target(user_id: str) -> tuple[dict, list[dict]]:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from .. import forms, htmx, ids
 from ..appdb import get_db
 from ..auth import safe_next, users
-from ..auth.access import ensure, ensure_found
+from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import SEVERITY_LABELS
 from ..reports.export import capas_csv
 from ..responses import csv_response
@@ -26,12 +26,12 @@ def _filters() -> dict:
 
 
 def _filtered(filters: dict) -> list[dict]:
-    site_ids = current_user.site_ids_with("view_audits")
     if filters["site_id"]:
         ensure("view_audits", filters["site_id"])
         site_ids = [filters["site_id"]]
-    elif site_ids == []:
-        abort(403, description="Your role does not include CAPA; see My actions for what you own.")
+    else:
+        site_ids = sites_with("view_audits", message="Your role does not include CAPA; see My actions for what you "
+                                                     "own.")
     return data.list_capas(get_db(), site_ids=site_ids, state=filters["state"], owner_id=filters["owner_id"],
                            severity=filters["severity"], source=filters["source"], overdue=filters["overdue"])
 
@@ -60,9 +60,7 @@ def export():
 @bp.get("/triage")
 def triage_list():
     """Nonconformities waiting for a decision: open a CAPA, link to one, or record that none is needed."""
-    site_ids = current_user.site_ids_with("manage_capa")
-    if site_ids == []:
-        abort(403, description="Triage is for quality managers.")
+    site_ids = sites_with("manage_capa", message="Triage is for quality managers.")
     db = get_db()
     return render_template("capa/triage.html", findings=triage.pending(db, site_ids),
                            open_capas=data.list_capas(db, site_ids=site_ids, state="active"),
@@ -98,9 +96,7 @@ def create():
     findings = [ensure_found(data.finding_for_capa(db, f), "manage_capa") for f in finding_ids]
     if len({f["site_id"] for f in findings}) > 1:
         abort(400, description="Findings of different sites cannot share one CAPA.")
-    site_ids = current_user.site_ids_with("manage_capa")
-    if site_ids == []:
-        abort(403, description="Raising a CAPA is for quality managers.")
+    site_ids = sites_with("manage_capa", message="Raising a CAPA is for quality managers.")
     sites = stations.list_sites(db, site_ids)
     site_id = findings[0]["site_id"] if findings else source.get("site_id") or (sites[0]["id"] if sites else None)
     prefill = {"title": findings[0]["description"][:120] if len(findings) == 1 else "",

@@ -6,6 +6,7 @@ from .. import settings
 from ..appdb import get_db
 from ..forms import rerender_on_refusal
 from ..refusal import Refusal
+from ..auth.access import sites_with
 from . import loader, store
 from .model import SEVERITY_LABELS
 
@@ -15,8 +16,7 @@ MAX_IMPORT_BYTES = 1_000_000
 
 
 def _ensure_reader() -> None:
-    if not (current_user.can_anywhere("run_audits") or current_user.can_anywhere("view_audits")):
-        abort(403, description="Your role does not include audits or checklists.")
+    sites_with("run_audits", "view_audits", message="Your role does not include audits or checklists.")
 
 
 @bp.get("/")
@@ -47,8 +47,7 @@ def show(checklist_id):
 def import_file():
     """Validate an uploaded YAML checklist and publish it as a new, immutable version."""
     db = get_db()
-    if not current_user.can_anywhere("manage_checklists"):
-        abort(403)
+    sites_with("manage_checklists")
 
     def page(problems: list[str]):
         return render_template("checklists/index.html", checklists=store.list_checklists(db, active_only=False),

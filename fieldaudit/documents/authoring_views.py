@@ -5,7 +5,7 @@ from flask_login import current_user
 from .. import forms
 from ..appdb import get_blob_store, get_db
 from ..auth import esign, users
-from ..auth.access import ensure
+from ..auth.access import ensure, sites_with
 from ..stations import data as stations
 from . import access, data, pages, states, workflow
 from .attachments import MAX_BYTES
@@ -48,8 +48,7 @@ def _form_page(doc: dict | None, form, error: str | None):
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     """A new controlled document with its first version as a draft."""
-    if not current_user.can_anywhere(access.AUTHOR):
-        abort(403, description="Quality managers write controlled documents.")
+    sites_with(access.AUTHOR, message="Quality managers write controlled documents.")
     data.ensure_authoring(get_db())
     if request.method == "GET":
         return _form_page(None, {"review_months": 12, "kind": "procedure"}, None)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from .. import jobs
 from ..appdb import blob_store_of, get_blob_store, get_db
 from ..audits import data as audits
-from ..auth.access import ensure, ensure_found
+from ..auth.access import ensure, ensure_found, sites_with
 from ..responses import csv_response, pdf_response
 from . import build, export
 
@@ -75,12 +75,11 @@ def audit_json(audit_id):
 
 def _listed():
     args = request.args
-    site_ids = current_user.site_ids_with("view_audits")
     if args.get("site_id"):
         ensure("view_audits", args["site_id"])
         site_ids = [args["site_id"]]
-    elif site_ids == []:
-        abort(403)
+    else:
+        site_ids = sites_with("view_audits")
     return audits.list_audits(get_db(), site_ids=site_ids, status=args.get("status") or None,
                               checklist_id=args.get("checklist_id") or None, limit=5000)
 

@@ -8,6 +8,13 @@
     var ctx = canvas.getContext("2d");
     var drawing = false, used = false, last = null;
     ctx.lineWidth = 3; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#0b2a4a";
+    // A refused submission (a wrong password) sends the drawing back: show it again, never make anyone re-sign.
+    if (field.value) {
+      var kept = new Image();
+      kept.onload = function () { ctx.drawImage(kept, 0, 0, canvas.width, canvas.height); };
+      kept.src = field.value;
+      used = true;
+    }
 
     function point(e) {
       var box = canvas.getBoundingClientRect();

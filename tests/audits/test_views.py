@@ -196,6 +196,31 @@ def test_submit_needs_the_password(auth, audit, db):
     assert dbm.scalar(db, "SELECT status FROM audits") == "in_progress"
 
 
+def test_a_wrong_password_keeps_the_box_the_drawings_and_the_auditee(auth, audit, db):
+    # Only the password goes: the auditee must not have to come back and sign again.
+    auth.login("aud.a")
+    _answer_all(auth, audit)
+    mine, theirs = _png_data_url(), _png_data_url((320, 90))
+    response = auth.post(f"/audits/{audit['id']}/submit", {
+        "confirm": "yes", "password": "wrong", "drawing": mine, "auditee_name": "Ирина Смирнова",
+        "auditee_drawing": theirs})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'name="confirm" value="yes" required checked' in page
+    assert f'name="drawing" value="{mine}"' in page and f'name="auditee_drawing" value="{theirs}"' in page
+    assert 'value="Ирина Смирнова"' in page and '<details class="auditee-sign" open>' in page
+    assert 'type="password" name="password" autocomplete="current-password" required>' in page  # empty again
+    assert dbm.scalar(db, "SELECT status FROM audits") == "in_progress"
+
+
+def test_a_refused_submission_never_echoes_anything_but_a_png_drawing(auth, audit):
+    auth.login("aud.a")
+    _answer_all(auth, audit)
+    response = auth.post(f"/audits/{audit['id']}/submit", {"confirm": "yes", "password": "wrong",
+                                                            "drawing": "javascript:alert(1)"})
+    assert response.status_code == 422 and "javascript:" not in response.get_data(as_text=True)
+
+
 def test_submit_signs_once_and_locks_the_audit(auth, audit, db):
     auth.login("aud.a")
     _answer_all(auth, audit)
