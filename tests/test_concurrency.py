@@ -9,7 +9,7 @@ import requests
 from fieldaudit import config
 from fieldaudit import db as dbm
 from tests.factories import PASSWORD, csrf_from, make_site, make_user
-from tests.e2e.conftest import ServerThread
+from tests.e2e.harness import ServerThread
 
 THREADS = 8
 POSTS_PER_THREAD = 10

@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldaudit import config, create_app, demo
-from fieldaudit import db as dbm
-from fieldaudit.appdb import blob_store_of
-
-from .conftest import FAST_HASH, LiveServer, ServerThread, login
+from .harness import LiveServer, login, serve_demo
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +18,9 @@ VIEWPORTS = {"tablet": (768, 1024), "phone": (390, 844)}
 @pytest.fixture(scope="module")
 def plant_server(tmp_path_factory):
     """The whole demo plant (with history) behind a real server, shared by this module's read-only checks."""
-    data_dir = tmp_path_factory.mktemp("a11y") / "data"
-    app = create_app({"DATA_DIR": str(data_dir), "PASSWORD_HASH_METHOD": FAST_HASH})
-    db = dbm.connect(config.database_path(app.config))
+    server, live = serve_demo(tmp_path_factory.mktemp("a11y") / "data", history=True, threads=4)
     try:
-        passwords = demo.load(db, blob_store_of(app), hash_method=FAST_HASH).passwords
-    finally:
-        db.conn.close()
-    server = ServerThread(app, threads=4)
-    try:
-        yield LiveServer(url=server.url, passwords=passwords, data_dir=Path(app.config["DATA_DIR"]), app=app)
+        yield live
     finally:
         server.stop()
 

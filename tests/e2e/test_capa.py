@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import login
+from .harness import login
 
 pytestmark = pytest.mark.slow
 

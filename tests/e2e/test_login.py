@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from fieldaudit import ids
 
-from .conftest import login
+from .harness import login
 
 pytestmark = pytest.mark.slow
 

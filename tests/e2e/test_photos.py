@@ -11,7 +11,7 @@ from fieldaudit.auth import users
 from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.stations import data as stations
 
-from .conftest import login
+from .harness import login
 
 pytestmark = pytest.mark.slow
 

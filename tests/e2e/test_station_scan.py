@@ -11,7 +11,7 @@ from fieldaudit.demo import history as demo_history
 from fieldaudit import db as dbm
 from fieldaudit.evidence.blobstore import BlobStore
 
-from .conftest import login
+from .harness import login
 
 pytestmark = pytest.mark.slow
 
