@@ -54,10 +54,13 @@ def handle_refusal(exc: Refusal):
     render = forms.form_for(exc.status)
     if render is not None:
         response = make_response(render(exc.message))
-        response.status_code = exc.status
-        return response
-    http = default_exceptions.get(exc.status, default_exceptions[400])
-    return handle_http(http(description=exc.message))
+    else:
+        http = default_exceptions.get(exc.status, default_exceptions[400])
+        response = make_response(handle_http(http(description=exc.message)))
+    response.status_code = exc.status
+    if getattr(exc, "retry_after", None):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def handle_unexpected(exc: Exception):

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..appdb import get_blob_store, get_db
-from ..auth import esign
+from ..auth import esign, password_attempt
 from ..forms import rerender_on_refusal
 from ..refusal import Refusal
 from ..auth.access import ensure_owner
@@ -39,10 +39,11 @@ def submit(audit_id):
 
     if request.method == "GET":
         return page()
-    rerender_on_refusal(page)
+    rerender_on_refusal(page, statuses=(422, 429))
     if request.form.get("confirm") != "yes":
         raise Refusal("Confirm that you performed this audit.", 422)
-    signer = esign.verify_signature(db, current_user.id, request.form.get("password", ""))
+    signer = esign.verify_signature(db, current_user.id, request.form.get("password", ""),
+                                    attempt=password_attempt())
     # Both drawings are checked before either is stored, so a refusal leaves no file behind.
     drawings = [signature_png(request.form.get(k)) for k in ("drawing", "auditee_drawing")]
     drawing, auditee_drawing = (get_blob_store().put(d) if d else None for d in drawings)

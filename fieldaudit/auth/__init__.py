@@ -7,7 +7,7 @@ from flask_login import LoginManager, current_user
 
 from .. import htmx
 from ..appdb import get_db
-from . import sessions, users
+from . import sessions, throttle, users
 from .access import User
 
 login_manager = LoginManager()
@@ -40,6 +40,16 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def password_attempt(username: str | None = None) -> throttle.Attempt:
+    """This request's password attempt for the throttle: the username (the signed-in user's by default) and the
+    client address, with the configured limits; sign-in and every e-signature count against the same keys."""
+    cfg = current_app.config
+    name = (username if username is not None else current_user.username).strip().lower()
+    return throttle.Attempt(keys=(f"user:{name}", f"addr:{request.remote_addr or '-'}"),
+                            max_failures=int(cfg["LOGIN_MAX_FAILURES"]), base_seconds=int(cfg["LOGIN_LOCK_SECONDS"]),
+                            max_seconds=int(cfg["LOGIN_LOCK_MAX_SECONDS"]))
 
 
 def _return_path() -> str:

@@ -4,20 +4,21 @@ One rule for every place that asks, so an audit's signature and a document appro
 (data functions; no Flask).
 """
 from ..refusal import Refusal
-from . import users
+from . import throttle, users
 
 WRONG_PASSWORD = "That password is not correct; your signature needs your own password."
 
 
-def signature_refusal(signer: dict | None, password: str, message: str = WRONG_PASSWORD) -> Refusal | None:
-    """Why this password does not sign for `signer` (a 422 refusal), or None when it does."""
-    return None if users.verify_password(signer, password) else Refusal(message, 422)
+def verify_signature(db, user_id: str, password: str, message: str = WRONG_PASSWORD, *,
+                     attempt: throttle.Attempt | None = None) -> dict:
+    """The signer's row once the password they re-entered is their own; raises a 422 refusal otherwise.
 
-
-def verify_signature(db, user_id: str, password: str, message: str = WRONG_PASSWORD) -> dict:
-    """The signer's row once the password they re-entered is their own; raises the refusal otherwise."""
+    Pages pass the `attempt` of the person asking (`auth.password_attempt()`), so wrong passwords count against
+    the same throttle as sign-in: a 429 `throttle.Locked` once locked. Without it (the CLI, the demo) nothing counts.
+    """
     signer = users.get_user(db, user_id)
-    refused = signature_refusal(signer, password, message)
-    if refused is not None:
-        raise refused
+    verify = lambda: users.verify_password(signer, password)  # noqa: E731
+    ok = throttle.check(db, attempt, verify) if attempt is not None else verify()
+    if not ok:
+        raise Refusal(message, 422)
     return signer

@@ -1,8 +1,45 @@
-"""Login throttling: after N consecutive failures a key is locked for a doubling back-off."""
+"""Password throttling, for sign-in and e-signatures alike: after N consecutive failures a key (a username, a client
+address) is locked for a doubling back-off, so a stolen session cannot be used to guess its owner's password."""
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from .. import db as dbm
 from .. import ids
+from ..refusal import Refusal
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Who is trying a password, as throttle keys, and the limits that apply."""
+
+    keys: tuple[str, ...]
+    max_failures: int = 5
+    base_seconds: int = 30
+    max_seconds: int = 900
+
+
+class Locked(Refusal):
+    """Too many wrong passwords: wait, then try again (429 with Retry-After)."""
+
+    status = 429
+
+    def __init__(self, seconds: int):
+        super().__init__(f"Too many wrong passwords. Wait {seconds} seconds, then try again.")
+        self.retry_after = seconds
+
+
+def check(db, attempt: Attempt, verify: Callable[[], bool]) -> bool:
+    """One password check under the throttle: Locked while a key is locked; a failure counts, a success clears."""
+    wait = locked_for(db, attempt.keys)
+    if wait:
+        raise Locked(wait)
+    if verify():
+        clear(db, attempt.keys)
+        return True
+    record_failure(db, attempt.keys, max_failures=attempt.max_failures, base_seconds=attempt.base_seconds,
+                   max_seconds=attempt.max_seconds)
+    return False
 
 
 def locked_for(db, keys) -> int:

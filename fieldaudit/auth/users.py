@@ -1,4 +1,5 @@
 """Users, passwords and role memberships (data functions; no Flask)."""
+import functools
 import secrets
 import string
 
@@ -10,8 +11,6 @@ from ..refusal import Refusal
 from .roles import ROLES
 
 MIN_PASSWORD_LENGTH = 10
-# A real hash of nothing, checked against for unknown users so a login's timing does not tell who exists.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 
 
 class UserError(Refusal):
@@ -107,10 +106,17 @@ def update_profile(db, user_id: str, display_name: str, email: str) -> None:
                     (display_name.strip(), email.strip(), ids.now_iso(), user_id))
 
 
-def verify_password(user: dict | None, password: str) -> bool:
-    """Whether the password matches; spends the same effort for unknown users."""
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A real hash of nothing with the method real hashes use, so checking it costs what checking theirs costs."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def verify_password(user: dict | None, password: str, *, hash_method: str = "scrypt") -> bool:
+    """Whether the password matches; an unknown user costs the same hashing as a real one of `hash_method`, so a
+    sign-in's timing does not tell who exists."""
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(hash_method), password)
         return False
     return check_password_hash(user["password_hash"], password)
 

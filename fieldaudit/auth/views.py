@@ -7,15 +7,11 @@ from flask_login import current_user, login_user, logout_user
 from .. import forms
 from ..appdb import get_db
 from ..security import csrf_token
-from . import esign, safe_next, sessions, throttle, users
+from . import esign, password_attempt, safe_next, sessions, throttle, users
 from .access import User
 from .roles import ROLE_LABELS
 
 bp = Blueprint("auth", __name__)
-
-
-def _throttle_keys(username: str) -> list[str]:
-    return [f"user:{username.strip().lower()}", f"addr:{request.remote_addr or '-'}"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,23 +27,19 @@ def login():
     cfg = current_app.config
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    keys = _throttle_keys(username)
-    wait = throttle.locked_for(db, keys)
-    if wait:
-        return render_template("auth/login.html", next=next_url, username=username,
-                               error=f"Too many failed sign-ins. Wait {wait} seconds, then try again.",
-                               retry_after=wait), 429, {"Retry-After": str(wait)}
     user = users.get_user_by_username(db, username) if username else None
-    if not users.verify_password(user, password):
-        throttle.record_failure(db, keys, max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
-                                base_seconds=int(cfg["LOGIN_LOCK_SECONDS"]),
-                                max_seconds=int(cfg["LOGIN_LOCK_MAX_SECONDS"]))
+    try:
+        # A disabled account answers exactly like a wrong password, so a guess cannot be confirmed on it.
+        known = throttle.check(db, password_attempt(username), lambda: users.verify_password(
+            user, password, hash_method=cfg["PASSWORD_HASH_METHOD"]) and bool(user["active"]))
+    except throttle.Locked as exc:
         return render_template("auth/login.html", next=next_url, username=username,
-                               error="Unknown username or wrong password."), 401
-    if not user["active"]:
+                               error=f"Too many failed sign-ins. Wait {exc.retry_after} seconds, then try again.",
+                               retry_after=exc.retry_after), 429, {"Retry-After": str(exc.retry_after)}
+    if not known:
         return render_template("auth/login.html", next=next_url, username=username,
-                               error="This account is disabled. Ask your administrator."), 403
-    throttle.clear(db, keys)
+                               error="Unknown username or wrong password, or the account is disabled "
+                                     "(ask your administrator)."), 401
     remember = request.form.get("remember") == "on"
     absolute = (timedelta(days=int(cfg["REMEMBER_DAYS"])) if remember
                 else timedelta(hours=int(cfg["SESSION_ABSOLUTE_HOURS"])))
@@ -78,10 +70,10 @@ def account():
     """The signed-in user's roles, sessions and password change."""
     db = get_db()
     if request.method == "POST":
-        forms.rerender_on_refusal(lambda error: _account_page(db, error))
+        forms.rerender_on_refusal(lambda error: _account_page(db, error), (422, 429))
         new = request.form.get("new_password", "")
         esign.verify_signature(db, current_user.id, request.form.get("current_password", ""),
-                               "Your current password is not correct.")
+                               "Your current password is not correct.", attempt=password_attempt())
         if new != request.form.get("confirm_password", ""):
             raise users.UserError("The two new passwords differ.")
         users.set_password(db, current_user.id, new, hash_method=current_app.config["PASSWORD_HASH_METHOD"])

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from .. import forms
 from ..appdb import get_blob_store, get_db
-from ..auth import esign, users
+from ..auth import esign, password_attempt, users
 from ..auth.access import ensure, sites_with
 from ..stations import data as stations
 from . import access, data, pages, states, workflow
@@ -130,12 +130,12 @@ def transition(document_id, version_id):
     # Every refusal of a command (invalid, stale, not allowed) is shown on the version page it was sent from.
     forms.rerender_on_refusal(lambda error: render_template(
         "documents/version.html", **pages.version_context(doc, data.get_version(db, version_id), error=error,
-                                                          form=form)), (403, 409, 422))
+                                                          form=form)), (403, 409, 422, 429))
     signer = None
     if command.name == "approve" and command.expected == version["status"] == "in_review":
         if form.get("confirm") != "yes":
             raise data.DocumentError("Confirm that you approve this version.")
-        signer = esign.verify_signature(db, current_user.id, form.get("password", ""))
+        signer = esign.verify_signature(db, current_user.id, form.get("password", ""), attempt=password_attempt())
     changed = workflow.transition(db, version_id, command, access.actor(doc), signer=signer)
     flash(f"{doc['code']} version {changed['version']}: {states.LABELS[changed['status']].lower()}.", "success")
     return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)

@@ -58,7 +58,7 @@ def test_disable_user_ends_sessions_and_blocks_login(app, auth, plant, db):
     auth.login("admin.a")
     assert auth.post(f"/admin/users/{plant['auditor']['id']}/active", {"active": "0"}).status_code == 303
     assert other.get("/").status_code == 302
-    assert victim.login("aud.a").status_code == 403
+    assert victim.login("aud.a").status_code == 401
 
 
 def test_admin_cannot_disable_themselves(auth, plant):

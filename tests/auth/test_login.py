@@ -34,7 +34,7 @@ def test_login_success_reaches_home(auth, alice):
 def test_wrong_password_and_unknown_user_get_the_same_401(auth, alice, username, password):
     response = auth.login(username, password)
     assert response.status_code == 401
-    assert "Unknown username or wrong password." in response.get_data(as_text=True)
+    assert "Unknown username or wrong password, or the account is disabled" in response.get_data(as_text=True)
     assert auth.client.get("/").status_code == 302
 
 
@@ -67,11 +67,31 @@ def test_back_off_doubles(auth, alice, db, monkeypatch):
     assert wait == timedelta(seconds=60)
 
 
-def test_disabled_user_cannot_sign_in(auth, alice, db):
+def test_disabled_user_cannot_sign_in_and_the_answer_does_not_confirm_the_password(auth, alice, db):
+    # Right and wrong passwords get the same answer, so a disabled account is no oracle for password guesses.
     users.set_active(db, alice["id"], False)
-    response = auth.login("alice")
-    assert response.status_code == 403
-    assert "disabled" in response.get_data(as_text=True)
+    right, wrong = auth.login("alice"), auth.login("alice", password="not-her-password")
+    assert right.status_code == wrong.status_code == 401
+    assert right.get_data(as_text=True) == wrong.get_data(as_text=True)
+    assert "disabled" in right.get_data(as_text=True)
+
+
+def test_an_unknown_user_costs_the_same_hashing_as_a_real_one(app, monkeypatch):
+    # Timing must not tell who exists: the hash checked for an unknown user uses the configured method.
+    seen = []
+    real = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash", lambda h, p: seen.append(h.split("$")[0]) or real(h, p))
+    users.verify_password(None, "guess", hash_method="scrypt")
+    users.verify_password(None, "guess", hash_method="pbkdf2:sha256:1000")
+    assert seen[0].startswith("scrypt:") and seen[1] == "pbkdf2:sha256:1000"
+
+
+def test_sign_in_checks_unknown_users_with_the_configured_method(auth, plant, monkeypatch, app):
+    seen = []
+    real = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash", lambda h, p: seen.append(h.split("$")[0]) or real(h, p))
+    auth.login("nobody-here")
+    assert seen == [app.config["PASSWORD_HASH_METHOD"]]
 
 
 def test_session_is_renewed_at_login(auth, alice, client):
