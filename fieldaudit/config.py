@@ -89,6 +89,13 @@ SETTINGS = {
     "HTTPS": (False, "true or false", _flag),
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto), 0 for none.
     "PROXY_COUNT": (0, "a whole number ≥ 0", _whole(0)),
+    # The reverse proxy's own address: only its X-Forwarded-* headers are believed (`fieldaudit serve`).
+    "TRUSTED_PROXY": ("127.0.0.1", "the proxy's IP address, or * for any", _text()),
+    # `fieldaudit serve` limits: idle or half-sent connections are dropped after CHANNEL_TIMEOUT so they cannot
+    # fill the CONNECTION_LIMIT and lock out the tablets.
+    "SERVER_THREADS": (8, "a whole number of threads ≥ 1", _whole(1)),
+    "CONNECTION_LIMIT": (500, "a whole number of connections ≥ 10", _whole(10)),
+    "CHANNEL_TIMEOUT": (60, "a whole number of seconds ≥ 5", _whole(5)),
     "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
     # Evidence photos (stored long side, thumbnail side, pixel budget checked before decoding, bytes per photo):
     # their defaults have one definition, in evidence/limits.py.

@@ -46,12 +46,13 @@ def init():
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 lets the plant's tablets reach this server.")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", type=int, help="Worker threads (default: the SERVER_THREADS setting, 8).")
 def serve(host, port, threads):
     """Serve FieldAudit with waitress."""
     import waitress
 
     app = make_app()
+    options = server_options(app.config, threads=threads)
     problem = port_problem(host, port)
     if problem:
         fail(f"cannot listen on {host}:{port} ({problem}); the port is probably in use, choose another with --port")
@@ -61,7 +62,22 @@ def serve(host, port, threads):
     if host == "0.0.0.0":
         click.echo("Tablets on the plant network reach it at this machine's address; put HTTPS in front for the "
                    "camera and offline use.")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="FieldAudit", _quiet=True)
+    waitress.serve(app, host=host, port=port, _quiet=True, **options)
+
+
+def server_options(config, *, threads: int | None = None) -> dict:
+    """waitress settings from the app's configuration: limits that keep a plant's server answering, and the
+    reverse proxy whose X-Forwarded-* headers are believed (waitress drops them from anyone else)."""
+    options = {"ident": "FieldAudit", "threads": threads or int(config["SERVER_THREADS"]),
+               "connection_limit": int(config["CONNECTION_LIMIT"]), "channel_timeout": int(config["CHANNEL_TIMEOUT"]),
+               # Idle channels are swept this often; poll() has no 1,024-descriptor ceiling as select() has.
+               "cleanup_interval": 5, "asyncore_use_poll": True}
+    count = int(config["PROXY_COUNT"])
+    if count:
+        options.update(trusted_proxy=config["TRUSTED_PROXY"], trusted_proxy_count=count,
+                       trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                              "x-forwarded-port"}, clear_untrusted_proxy_headers=True)
+    return options
 
 
 def port_problem(host: str, port: int) -> str | None:
