@@ -34,6 +34,7 @@ def close_db(exc=None) -> None:
 def init_app(app) -> None:
     """Create or upgrade the schema at start-up and close connections after each request."""
     dbm.ensure_writable(app.config["DATA_DIR"])
+    dbm.make_private(app.config["DATA_DIR"], config.database_path(app.config))
     db = dbm.connect(config.database_path(app.config))
     try:
         dbm.migrate(db)

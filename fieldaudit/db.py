@@ -5,6 +5,7 @@ the same functions on PostgreSQL through a small adapter; sqlite-utils brings th
 bulk-insert conveniences.
 """
 import importlib
+import os
 import pkgutil
 import sqlite3
 from contextlib import contextmanager
@@ -150,10 +151,23 @@ def migrate(db, target: int | None = None) -> list[int]:
     return applied
 
 
+def make_private(folder: Path, database: Path) -> None:
+    """The data folder 0700 and the database (with its WAL files) 0600: they hold password and session hashes."""
+    if os.name == "nt":  # NTFS permissions come from the user's profile folder; chmod cannot express them
+        return
+    folder.chmod(0o700)
+    if not database.exists():
+        # Created private before SQLite opens it; SQLite gives its -wal and -shm files the database's mode.
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        if path.exists():
+            path.chmod(0o600)
+
+
 def ensure_writable(folder: Path) -> None:
     """Fail with a clear message when the data folder cannot be created or written."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         probe = folder / ".write-test"
         probe.write_bytes(b"ok")
         probe.unlink()

@@ -154,3 +154,34 @@ def test_migration_scripts_split_where_sqlite_says_a_statement_ends(fresh):
     """)
     assert fresh.conn.execute("SELECT note FROM t").fetchone()[0] == "a;b"
     assert [r[0] for r in fresh.conn.execute("SELECT note FROM log ORDER BY rowid")] == ["inserted; a;b", "end;"]
+
+
+def test_data_folder_and_database_are_private(tmp_path):
+    # The database holds password and session hashes: nobody but the server's user may read it (like secret_key).
+    import os
+    import stat
+
+    from fieldaudit import create_app
+    data = tmp_path / "data"
+    app = create_app({"DATA_DIR": str(data)})
+    with app.test_client() as client:
+        client.get("/login")
+    assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+    for name in ("fieldaudit.sqlite3", "fieldaudit.sqlite3-wal", "fieldaudit.sqlite3-shm"):
+        if (data / name).exists():
+            assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
+    assert (data / "fieldaudit.sqlite3").exists()
+
+
+def test_an_existing_open_data_folder_is_tightened_at_start(tmp_path):
+    import os
+    import stat
+
+    from fieldaudit import create_app
+    data = tmp_path / "data"
+    create_app({"DATA_DIR": str(data)})
+    os.chmod(data, 0o755)
+    os.chmod(data / "fieldaudit.sqlite3", 0o644)
+    create_app({"DATA_DIR": str(data)})
+    assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(data / "fieldaudit.sqlite3").st_mode) == 0o600
