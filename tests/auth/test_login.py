@@ -142,6 +142,19 @@ def test_activity_keeps_the_session_alive(auth, alice, client, monkeypatch):
         assert client.get("/").status_code == 200
 
 
+def test_a_short_idle_limit_keeps_a_person_active_every_15_seconds(app, auth, alice, client, monkeypatch):
+    app.config["SESSION_IDLE_MINUTES"] = 1
+    auth.login("alice")
+    start = ids.utc_now()
+    for seconds in range(15, 181, 15):
+        now = start + timedelta(seconds=seconds)
+        monkeypatch.setattr(ids, "utc_now", lambda now=now: now)
+        assert client.get("/").status_code == 200, f"signed out at {seconds} s"
+    later = start + timedelta(seconds=180 + 61)
+    monkeypatch.setattr(ids, "utc_now", lambda: later)
+    assert client.get("/").status_code == 302  # a minute without activity still ends it
+
+
 def test_absolute_timeout_ends_even_an_active_session(auth, alice, client, monkeypatch):
     auth.login("alice")
     start = ids.utc_now()
