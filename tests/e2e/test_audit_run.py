@@ -331,3 +331,57 @@ def test_failed_save_offers_retry(live_server, new_page, failure):
     expect(page.locator("#net-status")).to_be_hidden()
     expect_progress(page, 1, 6)
     assert answers_in_db(live_server, audit["id"]) == {"label": "fail"}
+
+
+def _draw(page, pad_selector: str) -> None:
+    """A stroke with the finger across a signature pad."""
+    canvas = page.locator(f"{pad_selector} canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * box["width"] / 14, box["y"] + box["height"] * (0.7 - 0.04 * step))
+    page.mouse.up()
+
+
+def _ink(page, pad_selector: str) -> int:
+    """How many pixels of a pad's canvas are drawn on."""
+    return page.eval_on_selector(f"{pad_selector} canvas", """c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n; }""")
+
+
+def test_a_wrong_password_keeps_both_drawn_signatures(live_server, new_page):
+    """The auditee signed; the auditor mistyped the password: only the password is asked again."""
+    page = new_page(allow=[r"status of 422"])  # the refused signature is answered 422, as it should be
+    version = publish(live_server)
+    audit = prepared_audit(live_server, version, {"guard": "yes", "label": "pass", "tidy": "3", "torque": "11",
+                                                  "shift": "late", "ppe": ["boots"]})
+    login(page, live_server, "auditor")
+    page.goto(f"{live_server.url}/audits/{audit['id']}/submit")
+    sign_and_submit(page, live_server)
+    page.locator("input[name=password]").fill("not-my-password")
+    _draw(page, ".sigpad[data-field=drawing]")
+    page.locator("details.auditee-sign summary").tap()
+    page.locator("input[name=auditee_name]").fill("Ирина Смирнова")
+    _draw(page, ".sigpad[data-field=auditee_drawing]")
+    page.get_by_role("button", name="Sign and submit").tap()
+
+    expect(page.locator("[role=alert]").first).to_contain_text("password")
+    expect(page.locator("input[name=confirm]")).to_be_checked()
+    expect(page.locator("details.auditee-sign")).to_have_attribute("open", "")
+    expect(page.locator("input[name=auditee_name]")).to_have_value("Ирина Смирнова")
+    expect(page.locator("input[name=password]")).to_have_value("")
+    page.wait_for_function("() => [...document.querySelectorAll('.sigpad canvas')].every(c => { "
+                           "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; "
+                           "for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) return true; } return false; })")
+    assert _ink(page, ".sigpad[data-field=drawing]") > 200 and _ink(page, ".sigpad[data-field=auditee_drawing]") > 200
+
+    page.locator("input[name=password]").fill(live_server.passwords["auditor"])
+    page.get_by_role("button", name="Sign and submit").tap()
+    expect(page).to_have_url(re.compile(rf"/audits/{audit['id']}$"))
+    sigs = live_server.rows("SELECT printed_name, drawing_sha256 FROM signatures WHERE record_type = 'audit'"
+                            " AND record_id = ? ORDER BY meaning DESC", (audit["id"],))
+    assert len(sigs) == 2 and all(s["drawing_sha256"] for s in sigs)
+    assert "Ирина Смирнова" in {s["printed_name"] for s in sigs}
