@@ -4,8 +4,8 @@ from datetime import date
 from .. import db as dbm
 from .. import ids, settings, trail
 from . import states
-from .data import (DocumentError, ensure_authoring, get_document, get_version, review_due_date, today_at,
-                   versions_of)
+from .data import (DocumentError, ensure_authoring, get_document, get_document_by_code, get_version,
+                   review_due_date, today_at, versions_of)
 
 MEANING_APPROVED = "approved"
 READER_ROLES = ("operator", "auditor")
@@ -215,3 +215,14 @@ def mark_reviewed(db, document_id: str, by: str, today: date, note: str = "") ->
                      payload={"code": doc["code"], "reviewed_on": today.isoformat(), "next_review_date": nxt,
                               "note": note.strip()[:2000]})
     return get_document(db, document_id)
+
+
+def in_force_at_site(db, site_id: str, codes, today: date) -> set[str]:
+    """Which of these document codes apply to a site and have a version in force there on a local date (a
+    checklist's procedure link resolves per audit site: the same checklist runs at sites with other documents)."""
+    found = set()
+    for code in {c for c in codes if c}:
+        doc = get_document_by_code(db, code)
+        if doc is not None and site_id in doc["site_ids"] and in_force(db, doc["id"], today) is not None:
+            found.add(code)
+    return found
