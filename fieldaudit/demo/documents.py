@@ -162,5 +162,5 @@ def seed_and_report(db, store, echo) -> dict:
         echo(f"Documents: {counts['documents']} controlled documents, {counts['versions']} versions, "
              f"{counts['receipts']} read receipts.")
     echo("QR labels for the stations: fieldaudit qr labels --site PLT1 -o labels.pdf "
-         "--base-url http://<this server>:8000")
+         "(add --base-url https://… when tablets reach this server by another name)")
     return counts
