@@ -1,4 +1,4 @@
-"""Every `pattern` attribute in the templates is valid under the `v` flag browsers now compile it with (bug 9):
+"""Template hygiene: every `pattern` attribute is valid under the `v` flag browsers now compile it with (bug 9):
 an invalid one is a console error and the browser silently skips the check."""
 import re
 
@@ -38,3 +38,10 @@ def test_every_template_pattern_is_valid_with_the_v_flag():
 
 def test_the_checker_catches_the_old_site_code_pattern():
     assert _class_problems("[A-Za-z0-9][A-Za-z0-9-]*") and not _class_problems(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+
+
+def test_templates_use_shipped_icons_not_emoji():
+    """The 📷 emoji rendered as an empty box on tablets without an emoji font."""
+    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u26FF]")
+    found = [path.name for path in resource("templates").rglob("*.html") if emoji.search(path.read_text())]
+    assert not found
