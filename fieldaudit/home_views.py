@@ -5,6 +5,11 @@ from flask_login import current_user
 from . import settings
 from .appdb import get_db
 from .audits import data as audits
+from .capa import actions as capa_actions
+from .capa import data as capa, triage
+from .documents import access as document_access
+from .documents import data as documents
+from .documents import workflow as document_workflow
 from .auth.roles import ROLE_LABELS
 from .stations import data as stations
 
@@ -13,26 +18,32 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
-    """Sites with the user's roles and their next steps."""
+    """Sites with the user's roles, and each role's work of the day, every item linked."""
     db = get_db()
     sites = stations.list_sites(db, current_user.site_ids_with("view_site"))
     for site in sites:
         site["roles"] = sorted(current_user.roles_at(site["id"]), key=list(ROLE_LABELS).index)
         site["workstation_count"] = len(stations.list_workstations(db, site["id"]))
-    from .capa import actions as capa_actions
-    from .capa import data as capa, triage
-
     in_progress = audits.list_audits(db, auditor_id=current_user.id, status="in_progress", limit=20)
     managed = current_user.site_ids_with("manage_capa")
     quality = None
     if managed != []:
         active = capa.list_capas(db, site_ids=managed, state="active")
-        quality = {"pending": len(triage.pending(db, managed)), "active": len(active),
-                   "overdue": sum(1 for c in active if c["due_status"] == "overdue")}
-    return render_template("home/index.html", sites=sites, role_labels=ROLE_LABELS,
-                           paired=settings.hub_paired(db), in_progress=in_progress,
-                           can_audit=current_user.can_anywhere("run_audits"), quality=quality,
-                           my_actions=capa_actions.my_actions(db, current_user.id))
+        overdue = [c for c in active if c["due_status"] == "overdue"]
+        quality = {"pending": len(triage.pending(db, managed)), "active": len(active), "overdue": len(overdue),
+                   "overdue_capas": overdue[:10]}
+    approving = current_user.site_ids_with(document_access.AUTHOR)
+    return render_template(
+        "home/index.html", sites=sites, role_labels=ROLE_LABELS, paired=settings.hub_paired(db),
+        in_progress=in_progress, can_audit=current_user.can_anywhere("run_audits"), quality=quality,
+        my_actions=capa_actions.my_actions(db, current_user.id),
+        to_read=document_workflow.to_confirm(db, current_user.id, lambda d: _today_for(db, d)),
+        to_approve=[] if approving == [] else document_workflow.awaiting_approval(db, approving, current_user.id))
+
+
+def _today_for(db, doc: dict):
+    """The local date that decides which version this person must read."""
+    return document_access.viewer_today(documents.get_document(db, doc["id"]))
 
 
 def health():

@@ -1,5 +1,6 @@
 """What the audit pages and fragments show, built from the database for the audits and evidence views (no routes)."""
 from ..checklists import SEVERITY_LABELS
+from ..documents import data as documents, workflow as document_workflow
 from ..evidence import data as evidence
 from ..refusal import Refusal
 from . import data
@@ -23,6 +24,7 @@ def section_context(db, audit: dict, section_id: str, saved: data.Saved | None =
         answers, score, visible = saved.answers, saved.score, saved.visible_after
     has_photos = any(q.kind.photos for q in section.questions)
     index = checklist.sections.index(section)
+    procedures = [q.procedure for q in section.questions if q.procedure]
     return {"audit": audit, "checklist": checklist, "section": section, "answers": answers, "score": score,
             "visible": visible, "section_index": index,
             "prev_section": checklist.sections[index - 1] if index else None,
@@ -31,7 +33,10 @@ def section_context(db, audit: dict, section_id: str, saved: data.Saved | None =
             "findings": data.list_findings(db, audit["id"]) if saved is None else [],
             "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0] if has_photos else {},
             "errors": {}, "severity_labels": SEVERITY_LABELS, "editable": True, "saved_question": None,
-            "proposed": None, **extra}
+            "proposed": None,
+            "procedures_here": document_workflow.in_force_at_site(
+                db, audit["site_id"], procedures, documents.local_today(audit["timezone"])) if procedures else set(),
+            **extra}
 
 
 def finding_context(db, audit: dict, finding_id: str, user_id: str) -> dict:

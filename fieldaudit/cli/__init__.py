@@ -56,12 +56,17 @@ def serve(host, port, threads):
     problem = port_problem(host, port)
     if problem:
         fail(f"cannot listen on {host}:{port} ({problem}); the port is probably in use, choose another with --port")
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    from ..stations.labels import announced_base
+
+    shown = announced_base(port) if host in ("0.0.0.0", "::") else \
+        f"http://{'localhost' if host == '127.0.0.1' else host}:{port}"
     click.echo(f"Data folder: {app.config['DATA_DIR']}")
-    click.echo(f"FieldAudit {app.config.get('MODE')} serving at http://{shown}:{port}/  (Ctrl+C to stop)")
-    if host == "0.0.0.0":
-        click.echo("Tablets on the plant network reach it at this machine's address; put HTTPS in front for the "
-                   "camera and offline use.")
+    click.echo(f"FieldAudit is running at {shown}/  (Ctrl+C to stop)")
+    if host in ("0.0.0.0", "::"):
+        click.echo("Tablets on the plant network open that address; put HTTPS in front for the camera and "
+                   "offline use.")
+    elif host == "127.0.0.1":
+        click.echo("Only this computer can open it; start with --host 0.0.0.0 for the plant's tablets.")
     waitress.serve(app, host=host, port=port, _quiet=True, **options)
 
 

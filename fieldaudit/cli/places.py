@@ -18,19 +18,28 @@ def qr():
               help="PDF file to write.")
 @click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True)
 @click.option("--base-url", envvar="FIELDAUDIT_BASE_URL",
-              help="The URL tablets reach this server at (default: the BASE_URL setting), e.g. https://audit.plant.local.")
+              help="The URL tablets reach this server at (default: the BASE_URL setting, else this machine's network "
+                   "address on port 8000, as `serve --host 0.0.0.0` announces), e.g. https://audit.plant.local.")
 @click.option("--workstation", "codes", multiple=True, help="Only this station code (repeatable); default: all active.")
 def qr_labels(site_code, output, paper, base_url, codes):
     """Write a printable PDF sheet of QR labels (station name, code, site) for a site's workstations."""
     from ..stations import data as stations
     from ..stations import qr as qrcodes
-    from ..stations.labels import labels_for
+    from ..stations.labels import announced_base, is_local, labels_for
 
     app = make_app()
     base = base_url or app.config.get("BASE_URL")
-    if not base or not base.startswith(("http://", "https://")):
+    if not base:
+        base = announced_base()
+        click.echo(f"Warning: no --base-url and no BASE_URL setting; the labels point at {base}, the address "
+                   "`fieldaudit serve --host 0.0.0.0` announces. Tablets must reach this server there; give "
+                   "--base-url (e.g. https://audit.plant.local) if they use another name.", err=True)
+    if not base.startswith(("http://", "https://")):
         fail("give --base-url https://… (the address tablets open this server at) or set BASE_URL in the "
              "configuration; a label must hold a full URL for a camera app to open it")
+    if is_local(base):
+        click.echo(f"Warning: {base} opens only on this computer; a tablet scanning these labels cannot reach it.",
+                   err=True)
     db = open_db(app)
     site = stations.get_site_by_code(db, site_code)
     if site is None:

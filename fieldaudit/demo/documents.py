@@ -18,7 +18,8 @@ def _once(code: str, days_ago: int, summary: str = "First issue.") -> list[tuple
     return [(days_ago, *texts.GENERIC[code], summary)]
 
 
-# code → (kind, site code, workstation codes, author, review months, [(days ago, title, body, change summary)])
+# code → (kind, site code or codes, workstation codes, author, review months,
+#         [(days ago, title, body, change summary)])
 # The last version's days-ago may be negative (approved now, effective later) or None (left in review).
 LINE = ["ASM-01", "ASM-02", "ASM-03", "MCH-01", "MCH-02"]
 SPECS = {
@@ -51,8 +52,11 @@ SPECS = {
     "SOP-QA-012": ("procedure", "PLT1", [], "quality", 12, _once("SOP-QA-012", 90)),
     "SOP-QA-020": ("procedure", "PLT1", [], "quality", 12, _once("SOP-QA-020", 410)),
     "SOP-HR-004": ("procedure", "PLT1", [], "quality", 12, _once("SOP-HR-004", 70)),
-    "SOP-MNT-001": ("procedure", "PLT2", ["MLD-01", "MLD-02"], "quality2", 12, _once("SOP-MNT-001", 160)),
-    "SOP-HS-004": ("procedure", "PLT2", ["MLD-01", "MLD-02", "PCK-01"], "quality2", 12, _once("SOP-HS-004", 140)),
+    # Group procedures: the checklists that link them run at both plants, so both plants have them in force.
+    "SOP-MNT-001": ("procedure", ("PLT2", "PLT1"), ["MLD-01", "MLD-02", "MCH-01", "MCH-02"], "quality2", 12,
+                    _once("SOP-MNT-001", 160)),
+    "SOP-HS-004": ("procedure", ("PLT2", "PLT1"), ["MLD-01", "MLD-02", "PCK-01", "MCH-01", "MCH-02"], "quality2", 12,
+                   _once("SOP-HS-004", 140)),
 }
 APPROVER = "groupqm"
 # (username, code): receipts for the version in force, so the "not yet confirmed" lists have both kinds of people.
@@ -120,16 +124,18 @@ def seed_documents(db, store, *, progress=lambda message: None) -> dict:
     """Create the demo documents that are missing (idempotent); returns counts of what was added."""
     counts = {"documents": 0, "versions": 0, "receipts": 0}
     approver = users.get_user_by_username(db, APPROVER)
-    for code, (kind, site_code, ws_codes, author_name, months, history) in SPECS.items():
+    for code, (kind, site_codes, ws_codes, author_name, months, history) in SPECS.items():
         if documents.get_document_by_code(db, code) is not None:
             continue
-        site = stations.get_site_by_code(db, site_code)
+        codes = (site_codes,) if isinstance(site_codes, str) else site_codes
+        sites = [stations.get_site_by_code(db, c) for c in codes]
+        site = sites[0]
         author = users.get_user_by_username(db, author_name)
         ws_ids = [stations.get_workstation_by_code(db, c)["id"] for c in ws_codes]
         first = history[0]
         with ids.at(_morning(first[0], site["timezone"], 8)):
             doc, version = documents.create_document(db, code=code, title=first[1], kind=kind, by=author["id"],
-                                                     site_ids=[site["id"]], workstation_ids=ws_ids,
+                                                     site_ids=[s["id"] for s in sites], workstation_ids=ws_ids,
                                                      review_months=months)
         progress(f"document {code} {first[1]}")
         counts["documents"] += 1
@@ -156,5 +162,5 @@ def seed_and_report(db, store, echo) -> dict:
         echo(f"Documents: {counts['documents']} controlled documents, {counts['versions']} versions, "
              f"{counts['receipts']} read receipts.")
     echo("QR labels for the stations: fieldaudit qr labels --site PLT1 -o labels.pdf "
-         "--base-url http://<this server>:8000")
+         "(add --base-url https://… when tablets reach this server by another name)")
     return counts

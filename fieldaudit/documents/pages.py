@@ -19,6 +19,7 @@ def version_context(doc: dict, version: dict | None, **extra) -> dict:
     return {
         "doc": doc, "version": version, "versions": versions, "current": current, "today": today,
         "shown": {v["id"]: states.shown_state(v, current) for v in versions}, "labels": states.LABELS,
+        "ended_on": states.ended_on(versions),
         "kinds": data.KINDS, "reader": reader, "paired": paired, "can_author": can_author and not paired,
         "receipt": workflow.receipt(db, version["id"], current_user.id) if version else None,
         "receipts": workflow.receipts(db, doc["id"], current["id"]) if current and can_author else None,

@@ -192,3 +192,18 @@ def shown_state(version: dict, current: dict | None) -> str:
     if version["status"] == "effective" and current is not None:
         return "superseded"
     return version["status"]
+
+
+def ended_on(versions: list[dict]) -> dict[str, str]:
+    """{version id: the date it stopped being in force}: the effective date of the next version that took over,
+    or for a withdrawn one without a successor the day it was withdrawn (its own effective date is when it began)."""
+    ended = {}
+    ordered = sorted(versions, key=lambda v: v["version"])
+    for n, v in enumerate(ordered):
+        successor = next((later for later in ordered[n + 1:] if later["effective_date"]
+                          and later["status"] in ("approved", "effective", "superseded", "obsolete")), None)
+        if successor is not None:
+            ended[v["id"]] = successor["effective_date"]
+        elif v["status"] == "obsolete" and v.get("ended_at"):
+            ended[v["id"]] = v["ended_at"][:10]
+    return ended

@@ -4,8 +4,8 @@ from datetime import date
 from .. import db as dbm
 from .. import ids, settings, trail
 from . import states
-from .data import (DocumentError, ensure_authoring, get_document, get_version, review_due_date, today_at,
-                   versions_of)
+from .data import (DocumentError, ensure_authoring, get_document, get_document_by_code, get_version,
+                   review_due_date, today_at, versions_of)
 
 MEANING_APPROVED = "approved"
 READER_ROLES = ("operator", "auditor")
@@ -215,3 +215,33 @@ def mark_reviewed(db, document_id: str, by: str, today: date, note: str = "") ->
                      payload={"code": doc["code"], "reviewed_on": today.isoformat(), "next_review_date": nxt,
                               "note": note.strip()[:2000]})
     return get_document(db, document_id)
+
+
+def in_force_at_site(db, site_id: str, codes, today: date) -> set[str]:
+    """Which of these document codes apply to a site and have a version in force there on a local date (a
+    checklist's procedure link resolves per audit site: the same checklist runs at sites with other documents)."""
+    found = set()
+    for code in {c for c in codes if c}:
+        doc = get_document_by_code(db, code)
+        if doc is not None and site_id in doc["site_ids"] and in_force(db, doc["id"], today) is not None:
+            found.add(code)
+    return found
+
+
+def awaiting_approval(db, site_ids, approver_id: str) -> list[dict]:
+    """Versions in review this person may approve: every site of the document among site_ids (where they approve;
+    None: every site), written by someone else (nobody approves their own version). Oldest submission first."""
+    rows = dbm.query(db, "SELECT v.id AS version_id, v.version, v.title, v.submitted_at, v.author_id, d.id, d.code,"
+                         " u.display_name AS author_name FROM document_versions v"
+                         " JOIN documents d ON d.id = v.document_id JOIN users u ON u.id = v.author_id"
+                         " WHERE v.status = 'in_review' AND v.author_id != ? ORDER BY v.submitted_at", (approver_id,))
+    if site_ids is None:
+        return rows
+    allowed = set(site_ids)
+    mine = []
+    for row in rows:
+        sites = {r["site_id"] for r in dbm.query(db, "SELECT site_id FROM document_sites WHERE document_id = ?",
+                                                 (row["id"],))}
+        if sites and sites <= allowed:
+            mine.append(row)
+    return mine

@@ -11,7 +11,7 @@ from ..checklists import store as checklist_store
 from ..documents import data as documents
 from ..documents import workflow
 from . import data, qr
-from .labels import labels_for
+from .labels import is_local, labels_for
 
 bp = Blueprint("scan", __name__)
 
@@ -130,7 +130,7 @@ def labels(site_id):
     db = get_db()
     site = ensure_found(data.get_site(db, site_id), "view_site", site_key="id")
     return render_template("stations/labels.html", site=site, workstations=data.list_workstations(db, site_id),
-                           base=base_url(), papers=qr.PAPERS)
+                           base=base_url(), local_base=is_local(base_url()), papers=qr.PAPERS)
 
 
 @bp.get("/sites/<site_id>/labels.pdf")
@@ -156,3 +156,9 @@ def labels_pdf(site_id):
 def station_scan_url(code: str) -> str:
     """The absolute URL a station's label holds (for showing it beside the QR code)."""
     return qr.station_url(base_url(), code) if code else url_for("scan.search")
+
+
+@bp.app_template_filter("is_local_url")
+def is_local_url(url: str) -> bool:
+    """Whether a label address opens only on this computer (localhost), which no tablet can reach."""
+    return is_local(url)

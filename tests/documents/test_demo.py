@@ -28,3 +28,12 @@ def test_demo_documents_cover_the_checklists_and_every_state(app, db):
     assert workflow.due_for_review(db, docs, lambda d: data.today_at(db, d["site_ids"]))
     assert dbm.scalar(db, "SELECT COUNT(*) FROM signatures WHERE record_type = 'document_version'") >= 19
     assert verify_chains(db) == []
+
+
+def test_every_procedure_the_checklists_link_is_in_force_at_the_demo_sites_that_audit(app, db):
+    """Bug 5: ISO 9001 q 4.2 and the safety walk linked procedures that only PLT2 had; a PLT1 auditor got 404."""
+    demo.seed(db, hash_method=FAST_HASH)
+    demo_documents.seed_documents(db, BlobStore(config.blob_dir(app.config)))
+    named = {q.procedure for p in shipped_checklist_paths() for q in load_checklist(p).all_questions() if q.procedure}
+    plt1 = dbm.query_one(db, "SELECT * FROM sites WHERE code = 'PLT1'")
+    assert workflow.in_force_at_site(db, plt1["id"], named, data.local_today(plt1["timezone"])) == named

@@ -225,9 +225,11 @@ def test_reading_never_changes_state(auth, db, plant, doc, qm2):
     assert data.get_version(db, v2["id"])["status"] == "effective"
 
 
-def test_the_audit_question_badge_links_to_the_procedure(auth, db, plant):
+def test_the_audit_question_badge_links_to_the_procedure(auth, db, plant, doc, qm2):
     from fieldaudit.audits import data as audits
     from fieldaudit.checklists import parse_checklist, store
+
+    effective_doc(db, doc, plant["qm"], qm2)  # WI-ASM-012 in force at site A; SOP-QA-007 exists nowhere (bug 5)
 
     version, _ = store.publish(db, parse_checklist(
         "id: t\nversion: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    questions:\n"
@@ -237,7 +239,8 @@ def test_the_audit_question_badge_links_to_the_procedure(auth, db, plant):
                                 auditor_id=plant["auditor"]["id"], workstation=plant["ws_a"])
     auth.login("aud.a")
     page = auth.client.get(f"/audits/{audit['id']}/sections/s").get_data(as_text=True)
-    assert 'href="/documents/code/WI-ASM-012"' in page and 'href="/documents/code/SOP-QA-007"' in page
+    assert 'href="/documents/code/WI-ASM-012"' in page and 'href="/documents/code/SOP-QA-007"' not in page
+    assert "SOP-QA-007 is not in force at Plant A" in page
 
 
 @pytest.mark.parametrize("path", ["/documents/", "/documents/code/X", "/w/A-01"])

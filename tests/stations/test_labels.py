@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from fieldaudit.cli import main
 from fieldaudit.stations import data as stations
-from fieldaudit.stations import qr
+from fieldaudit.stations import labels, qr
 
 BASE = "https://audit.riverside.example:8443/fa/"
 
@@ -94,10 +94,28 @@ def test_cli_writes_a_site_label_sheet_with_progress(cli, tmp_path, app_db_with_
     assert decode(page) == ["http://10.0.0.5:8000/w/A-01", "http://10.0.0.5:8000/w/A-02"]
 
 
-def test_cli_needs_a_base_url_and_a_known_site(cli, tmp_path, app_db_with_plant):
+def test_cli_without_a_base_url_uses_the_address_serve_announces_and_warns(cli, tmp_path, app_db_with_plant,
+                                                                           monkeypatch):
+    """Bug 8: the README's command failed with "give --base-url"."""
+    monkeypatch.setattr(labels, "lan_address", lambda: "10.1.2.3")
     out = tmp_path / "x.pdf"
-    missing = cli("qr", "labels", "--site", "PLTA", "-o", str(out))
-    assert missing.exit_code == 1 and "--base-url" in missing.output and not out.exists()
+    result = cli("qr", "labels", "--site", "PLTA", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Warning: no --base-url" in result.output and "Tablets must reach" in result.output
+    assert decode(rasterise(out.read_bytes(), tmp_path)[0]) == ["http://10.1.2.3:8000/w/A-01",
+                                                                "http://10.1.2.3:8000/w/A-02"]
+
+
+def test_cli_warns_that_a_localhost_label_opens_nowhere_else(cli, tmp_path, app_db_with_plant):
+    result = cli("qr", "labels", "--site", "PLTA", "-o", str(tmp_path / "x.pdf"), "--base-url",
+                 "http://127.0.0.1:8000")
+    assert result.exit_code == 0 and "opens only on this computer" in result.output
+
+
+def test_cli_needs_a_full_url_and_a_known_site(cli, tmp_path, app_db_with_plant):
+    out = tmp_path / "x.pdf"
+    bad = cli("qr", "labels", "--site", "PLTA", "-o", str(out), "--base-url", "audit.plant.local")
+    assert bad.exit_code == 1 and "--base-url" in bad.output and not out.exists()
     unknown = cli("qr", "labels", "--site", "NOPE", "-o", str(out), "--base-url", "http://h")
     assert unknown.exit_code == 1 and "no site" in unknown.output
     one = cli("qr", "labels", "--site", "PLTA", "-o", str(out), "--base-url", "http://h", "--workstation", "a-02")
@@ -150,3 +168,14 @@ def test_base_url_setting_wins_and_renaming_keeps_the_label(auth, app, plant, db
     after = decode(Image.open(io.BytesIO(auth.client.get("/w/A-01/qr.png").data)))
     assert before == after == ["https://fa.plant.example/w/A-01"]
     assert "Torque station (new name)" in auth.client.get("/w/A-01").get_data(as_text=True)
+
+
+def test_label_pages_warn_when_the_address_is_localhost(auth, plant):
+    """Words: the label page printed whatever address the browser used (localhost) without a warning."""
+    auth.login("aud.a")
+    page = auth.client.get(f"/sites/{plant['a']['id']}/labels").get_data(as_text=True)
+    assert "would open only on this computer" in page
+    station = auth.client.get(f"/workstations/{plant['ws_a']['id']}").get_data(as_text=True)
+    assert "opens only on this computer" in station
+    far = auth.client.get(f"/sites/{plant['a']['id']}/labels", base_url="http://10.0.0.5:8000")
+    assert "would open only on this computer" not in far.get_data(as_text=True)
