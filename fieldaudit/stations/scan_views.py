@@ -17,8 +17,17 @@ bp = Blueprint("scan", __name__)
 
 
 def base_url() -> str:
-    """Where labels point: the BASE_URL setting, else the URL this request reached the app at."""
-    return current_app.config.get("BASE_URL") or request.url_root
+    """Where labels point: the BASE_URL setting; behind a trusted proxy, the address it names; else the address this
+    server listens at. Never the request's Host header, which any client can set (labels last for years)."""
+    config = current_app.config
+    if config.get("BASE_URL"):
+        return config["BASE_URL"].rstrip("/") + "/"
+    if int(config["PROXY_COUNT"]):
+        return request.url_root
+    env = request.environ
+    scheme, host, port = request.scheme, env["SERVER_NAME"], str(env.get("SERVER_PORT") or "")
+    default = {"http": "80", "https": "443"}.get(scheme)
+    return f"{scheme}://{host}{'' if port in ('', default) else ':' + port}{request.script_root}/"
 
 
 def _unknown(code: str, q: str = ""):

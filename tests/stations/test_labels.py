@@ -170,6 +170,15 @@ def test_base_url_setting_wins_and_renaming_keeps_the_label(auth, app, plant, db
     assert "Torque station (new name)" in auth.client.get("/w/A-01").get_data(as_text=True)
 
 
+def test_labels_never_follow_the_host_header(auth, plant):
+    # Host: evil.example would otherwise be printed on labels that hang at the stations for years.
+    auth.login("aud.a")
+    page = auth.client.get(f"/sites/{plant['a']['id']}/labels", environ_overrides={"HTTP_HOST": "evil.example"})
+    assert "evil.example" not in page.get_data(as_text=True)
+    png = auth.client.get("/w/A-01/qr.png", environ_overrides={"HTTP_HOST": "evil.example"})
+    assert decode(Image.open(io.BytesIO(png.data))) == ["http://localhost/w/A-01"]
+
+
 def test_label_pages_warn_when_the_address_is_localhost(auth, plant):
     """Words: the label page printed whatever address the browser used (localhost) without a warning."""
     auth.login("aud.a")
