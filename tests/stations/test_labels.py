@@ -170,12 +170,16 @@ def test_base_url_setting_wins_and_renaming_keeps_the_label(auth, app, plant, db
     assert "Torque station (new name)" in auth.client.get("/w/A-01").get_data(as_text=True)
 
 
-def test_labels_never_follow_the_host_header(auth, plant):
+def test_labels_never_follow_the_host_header(app, auth, plant):
     # Host: evil.example would otherwise be printed on labels that hang at the stations for years.
     auth.login("aud.a")
-    page = auth.client.get(f"/sites/{plant['a']['id']}/labels", environ_overrides={"HTTP_HOST": "evil.example"})
-    assert "evil.example" not in page.get_data(as_text=True)
-    png = auth.client.get("/w/A-01/qr.png", environ_overrides={"HTTP_HOST": "evil.example"})
+    cookie = auth.client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    forged = app.test_client(use_cookies=False)
+    headers = {"Host": "evil.example", "Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}
+    page = forged.get(f"/sites/{plant['a']['id']}/labels", headers=headers)
+    assert page.status_code == 200 and "evil.example" not in page.get_data(as_text=True)
+    png = forged.get("/w/A-01/qr.png", headers=headers)
+    assert png.status_code == 200
     assert decode(Image.open(io.BytesIO(png.data))) == ["http://localhost/w/A-01"]
 
 
