@@ -20,6 +20,14 @@ def make_site(db, code="PLT1", **overrides):
     return stations.create_site(db, code, fields["name"], fields["timezone"])
 
 
+def today_at(site: dict, days: int = 0) -> str:
+    """The site's local calendar date (plus `days`): what 'today' means for its due dates, whatever the UTC hour."""
+    from zoneinfo import ZoneInfo
+    from datetime import timedelta
+    from fieldaudit import ids
+    return (ids.utc_now().astimezone(ZoneInfo(site["timezone"])).date() + timedelta(days=days)).isoformat()
+
+
 def make_user(db, username, role=None, site=None, *, all_sites=False, password=PASSWORD, **overrides):
     """A user, optionally with one role at a site (or at all sites)."""
     row = users.create_user(db, username, overrides.get("display_name", username.title()), password,
