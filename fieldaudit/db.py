@@ -58,9 +58,28 @@ def transaction(db: sqlite_utils.Database):
         yield db
     except BaseException:
         conn.execute("ROLLBACK")
+        _pending(db).clear()
         raise
     else:
         conn.execute("COMMIT")
+        callbacks = list(_pending(db).values())
+        _pending(db).clear()
+        for callback in callbacks:
+            callback()
+
+
+def _pending(db) -> dict:
+    if not hasattr(db, "_after_commit"):
+        db._after_commit = {}
+    return db._after_commit
+
+
+def after_commit(db, key: str, callback) -> None:
+    """Run `callback` once the open transaction commits (once per key; never after a rollback)."""
+    if db.conn.in_transaction:
+        _pending(db)[key] = callback
+    else:
+        callback()
 
 
 def query(db, sql: str, params=()) -> list[dict]:

@@ -3,7 +3,7 @@ import hashlib
 import json
 
 from . import db as dbm
-from . import ids, settings
+from . import ids, seal, settings
 
 GENESIS = "0" * 64
 
@@ -36,6 +36,8 @@ def append(db, *, actor_id: str | None, action: str, record_type: str, record_id
                "prev_hash": last["hash"] if last else GENESIS}
         row["hash"] = _entry_hash(row)
         db["audit_trail"].insert(row)
+        # Sealed only once committed: a seal ahead of a rolled-back entry would read as a deleted one.
+        dbm.after_commit(db, "trail-seal", lambda: seal.advance(db))
     return row
 
 

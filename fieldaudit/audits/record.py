@@ -12,22 +12,53 @@ MEANING_AUDITEE = "received the audit results (auditee)"
 
 _AUDIT_FIELDS = ("id", "number", "site_id", "area_id", "workstation_id", "checklist_version_id", "auditor_id",
                  "auditees", "scope", "started_at")
+# Set by the submission itself; part of what is signed.
+_RESULT_FIELDS = ("status", "submitted_at", "score_percent", "answered_count", "visible_count")
 _FINDING_FIELDS = ("id", "question_id", "severity", "clause", "description", "requirement", "evidence",
                    "created_by")
+_EVIDENCE_FIELDS = ("id", "sha256", "thumb_sha256", "original_sha256", "question_id", "finding_id", "caption",
+                    "derived_from", "uploaded_by", "captured_at")
+SIGNATURE_FIELDS = ("id", "user_id", "printed_name", "meaning", "signed_at", "record_hash", "drawing_sha256")
 
 
-def record_items(db, audit_id: str) -> dict[str, str]:
-    """Hash of every part of an audit's record, keyed so a mismatch can be named (e.g. 'answer:wi-followed')."""
+def signed_record(db, audit_id: str, result: dict | None = None) -> dict:
+    """Everything an audit's signature covers; its canonical JSON's SHA-256 is the record hash.
+
+    `result` gives the submission's own fields (status, time, score) while they are being written.
+    """
     audit = dbm.query_one(db, "SELECT * FROM audits WHERE id = ?", (audit_id,))
-    items = {"audit": trail.digest({k: audit[k] for k in _AUDIT_FIELDS})}
-    for qid, row in answers_of(db, audit_id).items():
-        items[f"answer:{qid}"] = trail.digest({"value": row["value"], "note": row["note"],
-                                              "answered_by": row["answered_by"]})
-    for row in dbm.query(db, "SELECT * FROM findings WHERE audit_id = ?", (audit_id,)):
-        items[f"finding:{row['number']}"] = trail.digest({k: row[k] for k in _FINDING_FIELDS})
-    for row in dbm.query(db, "SELECT id, sha256, question_id, finding_id, caption, derived_from, uploaded_by"
-                             " FROM evidence WHERE audit_id = ?", (audit_id,)):
-        items[f"evidence:{row['id']}"] = trail.digest(row)
+    audit |= result or {}
+    return {
+        "format": "fieldaudit.signed-audit/2",
+        "audit": {k: audit[k] for k in _AUDIT_FIELDS},
+        "result": {k: audit[k] for k in _RESULT_FIELDS},
+        "answers": {qid: {"value": row["value"], "note": row["note"], "answered_by": row["answered_by"]}
+                    for qid, row in sorted(answers_of(db, audit_id).items())},
+        "findings": {str(row["number"]): {k: row[k] for k in _FINDING_FIELDS} for row in dbm.query(
+            db, "SELECT * FROM findings WHERE audit_id = ? ORDER BY number", (audit_id,))},
+        "evidence": {row["id"]: row for row in dbm.query(
+            db, f"SELECT {', '.join(_EVIDENCE_FIELDS)} FROM evidence WHERE audit_id = ? ORDER BY id", (audit_id,))},
+    }
+
+
+def record_items(record: dict) -> dict[str, str]:
+    """Hash of every part of a signed record, keyed so a mismatch can be named (e.g. 'answer:wi-followed')."""
+    items = {"audit": trail.digest(record["audit"]), "result": trail.digest(record["result"])}
+    for part, key in (("answers", "answer"), ("findings", "finding"), ("evidence", "evidence")):
+        for name, value in record[part].items():
+            items[f"{key}:{name}"] = trail.digest(value)
+    return items
+
+
+def _items_before_v2(db, audit_id: str) -> dict[str, str]:
+    """The parts as audits signed before version 2 hashed them (no score, times or thumbnails)."""
+    record = signed_record(db, audit_id)
+    items = {"audit": trail.digest(record["audit"])}
+    items |= {f"answer:{k}": trail.digest(v) for k, v in record["answers"].items()}
+    items |= {f"finding:{k}": trail.digest(v) for k, v in record["findings"].items()}
+    for key, row in record["evidence"].items():
+        items[f"evidence:{key}"] = trail.digest({k: row[k] for k in ("id", "sha256", "question_id", "finding_id",
+                                                                     "caption", "derived_from", "uploaded_by")})
     return items
 
 
@@ -51,9 +82,12 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *,
         if missing:
             raise MissingItems(missing)
         score = rules.score(checklist, vals, counts)
-        items = record_items(db, audit_id)
-        record_hash = trail.digest(items)
         now = ids.now_iso()
+        signed = signed_record(db, audit_id, {"status": "submitted", "submitted_at": now,
+                                              "score_percent": score.percent, "answered_count": score.answered,
+                                              "visible_count": score.visible})
+        items = record_items(signed)
+        record_hash = trail.digest(signed)
         dbm.execute(db, "UPDATE audits SET status = 'submitted', submitted_at = ?, score_percent = ?,"
                         " answered_count = ?, visible_count = ?, record_hash = ?, updated_at = ? WHERE id = ?",
                     (now, score.percent, score.answered, score.visible, record_hash, now, audit_id))
@@ -61,14 +95,15 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *,
                      "printed_name": signer["display_name"], "meaning": meaning, "signed_at": now,
                      "record_hash": record_hash, "created_at": now, "origin": settings.device_id(db),
                      "drawing_sha256": drawing_sha256}
-        db["signatures"].insert(signature)
+        signatures = [signature]
         if auditee_name.strip():
-            db["signatures"].insert({**signature, "id": ids.new_id(), "printed_name": auditee_name.strip()[:200],
-                                     "meaning": MEANING_AUDITEE, "drawing_sha256": auditee_drawing_sha256})
+            signatures.append({**signature, "id": ids.new_id(), "printed_name": auditee_name.strip()[:200],
+                               "meaning": MEANING_AUDITEE, "drawing_sha256": auditee_drawing_sha256})
+        for row in signatures:
+            db["signatures"].insert(row)
         trail.append(db, actor_id=signer["id"], action="audit.submitted", record_type="audit", record_id=audit_id,
                      payload={"number": audit["number"], "record_hash": record_hash, "items": items,
-                              "signature": {k: signature[k] for k in ("id", "printed_name", "meaning",
-                                                                      "signed_at")}})
+                              "signatures": [{k: row[k] for k in SIGNATURE_FIELDS} for row in signatures]})
         # In the same transaction: a submitted audit's nonconformities are on the CAPA triage list, or nothing is.
         triage.enqueue_findings(db, audit_id, signer["id"])
     return get_audit(db, audit_id), True
@@ -80,32 +115,55 @@ def signatures_of(db, audit_id: str) -> list[dict]:
                      (audit_id,))
 
 
-def verify(db) -> list[str]:
-    """Every problem found: broken trail chains, and submitted audits that differ from what was signed."""
-    problems = trail.verify_chains(db)
-    signed = {}
-    for entry in dbm.query(db, "SELECT * FROM audit_trail WHERE action = 'audit.submitted'"):
+def submissions(db) -> list[tuple[dict, dict]]:
+    """(trail entry, its payload) of every audit submission in the trail."""
+    found = []
+    for entry in dbm.query(db, "SELECT * FROM audit_trail WHERE action = 'audit.submitted' ORDER BY writer, seq"):
         try:
-            signed[entry["record_id"]] = json.loads(entry["payload"])
+            found.append((entry, json.loads(entry["payload"])))
         except ValueError:
-            continue  # verify_chains has reported the damaged entry
-    for audit in dbm.query(db, "SELECT id, number, status, record_hash FROM audits WHERE status = 'submitted'"):
-        name = f"audit {audit['number']} ({audit['id']})"
-        payload = signed.get(audit["id"])
-        if payload is None:
-            problems.append(f"{name}: submitted but has no submission entry in the audit trail")
+            continue  # the chain check reports the damaged entry
+    return found
+
+
+def verify(db) -> list[str]:
+    """Problems with signed audits: each submission in the trail against the audit in the database."""
+    problems, signed_ids = [], set()
+    for entry, payload in submissions(db):
+        signed_ids.add(entry["record_id"])
+        name = f"audit {payload.get('number', '?')} ({entry['record_id']})"
+        audit = dbm.query_one(db, "SELECT id, status, record_hash FROM audits WHERE id = ?", (entry["record_id"],))
+        if audit is None:
+            problems.append(f"{name}: signed (trail entry {entry['writer']}#{entry['seq']}) but deleted from "
+                            "the database")
             continue
-        current = record_items(db, audit["id"])
-        for key in sorted(set(current) | set(payload["items"])):
-            if key not in current:
-                problems.append(f"{name}: {key.replace(':', ' ')} is missing from the database")
-            elif key not in payload["items"]:
-                problems.append(f"{name}: {key.replace(':', ' ')} was added after submission")
-            elif current[key] != payload["items"][key]:
-                problems.append(f"{name}: {key.replace(':', ' ')} no longer matches the signed record")
-        if audit["record_hash"] != payload["record_hash"]:
-            problems.append(f"{name}: its record hash no longer matches the signed record")
-        for sig in signatures_of(db, audit["id"]):
-            if sig["record_hash"] != payload["record_hash"]:
-                problems.append(f"{name}: signature of {sig['printed_name']} no longer matches the signed record")
+        if audit["status"] != "submitted":
+            problems.append(f"{name}: signed but set back to {audit['status']}")
+        problems += [f"{name}: {line}" for line in _compare(db, audit, payload)]
+    for audit in dbm.query(db, "SELECT id, number FROM audits WHERE status = 'submitted' ORDER BY number"):
+        if audit["id"] not in signed_ids:
+            problems.append(f"audit {audit['number']} ({audit['id']}): submitted but has no submission entry "
+                            "in the audit trail")
+    return problems
+
+
+def _compare(db, audit: dict, payload: dict) -> list[str]:
+    """How an audit in the database differs from its signed record."""
+    problems = []
+    record = signed_record(db, audit["id"])
+    signed = payload["items"]
+    current = record_items(record) if "result" in signed else _items_before_v2(db, audit["id"])
+    for key in sorted(set(current) | set(signed)):
+        label = key.replace(":", " ")
+        if key not in current:
+            problems.append(f"{label} is missing from the database")
+        elif key not in signed:
+            problems.append(f"{label} was added after submission")
+        elif current[key] != signed[key]:
+            what = "its score, status or submission time" if key == "result" else label
+            problems.append(f"{what} no longer matches the signed record")
+    if "result" in signed and not problems and trail.digest(record) != payload["record_hash"]:
+        problems.append("its content no longer matches the signed record hash")
+    if audit["record_hash"] != payload["record_hash"]:
+        problems.append("its record hash no longer matches the signed record")
     return problems

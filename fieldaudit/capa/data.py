@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import db as dbm
-from .. import ids, settings
+from .. import ids, settings, trail
 from ..audits.data import next_number
 from . import states
 from ..refusal import Refusal
@@ -51,10 +51,13 @@ def calendar_date(value, raised_on: str, label: str) -> str | None:
 
 
 def add_event(db, capa_id: str, by: str | None, kind: str, field: str = "", old=None, new=None, note: str = ""):
-    db["capa_events"].insert({"id": ids.new_id(), "capa_id": capa_id, "at": ids.now_iso(), "actor_id": by,
-                              "kind": kind, "field": field, "old_value": None if old is None else str(old),
-                              "new_value": None if new is None else str(new), "note": note,
-                              "origin": settings.device_id(db)})
+    """Record one change in a CAPA's history, and the same in the hash-chained trail (verify compares them)."""
+    event = {"id": ids.new_id(), "capa_id": capa_id, "at": ids.now_iso(), "actor_id": by, "kind": kind,
+             "field": field, "old_value": None if old is None else str(old),
+             "new_value": None if new is None else str(new), "note": note, "origin": settings.device_id(db)}
+    with dbm.transaction(db):
+        db["capa_events"].insert(event)
+        trail.append(db, actor_id=by, action="capa.event", record_type="capa", record_id=capa_id, payload=event)
 
 
 _SELECT = ("SELECT c.*, s.code AS site_code, s.name AS site_name, s.timezone, o.display_name AS owner_name,"

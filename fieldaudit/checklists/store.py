@@ -2,9 +2,14 @@
 import json
 
 from .. import db as dbm
-from .. import ids, settings
+from .. import ids, settings, trail
 from ..refusal import Refusal
 from .model import Checklist
+
+
+# What a publication seals into the audit trail (the definition through its SHA-256, content_hash).
+PUBLISHED_FIELDS = ("checklist_id", "version", "title", "content_hash", "question_count", "published_at",
+                    "published_by")
 
 
 class PublishError(Refusal):
@@ -51,6 +56,8 @@ def publish(db, checklist: Checklist, *, by: str | None, source: str = "") -> tu
                "published_at": now, "published_by": by, "source": source, "created_at": now, "updated_at": now,
                "origin": settings.device_id(db)}
         db["checklist_versions"].insert(row)
+        trail.append(db, actor_id=by, action="checklist.published", record_type="checklist_version",
+                     record_id=row["id"], payload={k: row[k] for k in PUBLISHED_FIELDS})
         dbm.execute(db, "UPDATE checklists SET title = ?, standard = ?, updated_at = ? WHERE id = ?",
                     (checklist.title, checklist.standard or "", now, head["id"]))
     return row, True

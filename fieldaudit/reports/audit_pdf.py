@@ -38,7 +38,7 @@ def downscale(data: bytes) -> tuple[bytes, int, int]:
 
 
 def build(export: dict, *, integrity: str, load_photo, previous: dict | None = None, generated: str | None = None,
-          progress=lambda done, total, message: None) -> bytes:
+          progress=lambda done, total, message: None, trail_head: str | None = None) -> bytes:
     """Render the report; `load_photo(sha256)` returns bytes or None when the blob is missing."""
     audit, tz = export["audit"], export["site"]["timezone"]
     draft = audit["status"] != "submitted"
@@ -62,7 +62,7 @@ def build(export: dict, *, integrity: str, load_photo, previous: dict | None = N
     step("answers")
     if export["photos"]:
         _photos(pdf, export, load_photo, step)
-    _signatures(pdf, export, integrity, load_photo, draft)
+    _signatures(pdf, export, integrity, load_photo, draft, trail_head)
     step("signatures")
     return pdf.to_bytes()
 
@@ -194,7 +194,8 @@ def _photos(pdf: ReportPDF, export: dict, load_photo, step) -> None:
     pdf.set_y(y + box + 18)
 
 
-def _signatures(pdf: ReportPDF, export: dict, integrity: str, load_photo, draft: bool) -> None:
+def _signatures(pdf: ReportPDF, export: dict, integrity: str, load_photo, draft: bool,
+                trail_head: str | None) -> None:
     pdf.add_page()
     pdf.h2("Signatures")
     tz = export["site"]["timezone"]
@@ -216,7 +217,10 @@ def _signatures(pdf: ReportPDF, export: dict, integrity: str, load_photo, draft:
     pdf.set_font("DejaVu", size=8.5)
     pdf.set_text_color(90, 90, 90)
     pdf.multi_cell(0, 4.2, pdf.text_of(
-        f"Integrity hash (SHA-256 of this audit's JSON export): {integrity}. Recompute it from the export "
-        "(GET /audits/<id>/export.json) to check that this document matches the record."), align="L", new_x="LMARGIN",
-        new_y="NEXT")
+        f"Integrity hash (SHA-256 of the signed record, the canonical JSON of the \"signed\" part of this audit's "
+        f"export; once signed it equals each signature's record hash): {integrity}. Recompute it from the export "
+        "(GET /audits/<id>/export.json) to check that this document matches the record; CAPA links and triage "
+        "travel beside the signed part and are not covered."
+        + (f" Audit trail head when printed (sealed; `fieldaudit verify` checks the trail still reaches it): "
+           f"{trail_head}." if trail_head else "")), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)

@@ -1,6 +1,7 @@
 """Making the report PDFs from the database, for the pages, their background jobs and the CLI (no Flask)."""
 from datetime import date
 
+from .. import seal, settings
 from ..audits import data as audits
 from . import audit_pdf, export, site_pdf
 
@@ -21,7 +22,13 @@ def make_audit_pdf(db, store, audit_id: str, progress=lambda d, t, m: None) -> b
     audit = audits.get_audit(db, audit_id)
     data = export.audit_export(db, audit_id)
     return audit_pdf.build(data, integrity=export.integrity_hash(data), load_photo=_load_photo_from(store),
-                           previous=export.previous_audit(db, audit), progress=progress)
+                           previous=export.previous_audit(db, audit), progress=progress, trail_head=trail_head(db))
+
+
+def trail_head(db) -> str | None:
+    """This installation's newest trail entry as printed on reports: its sequence number and hash."""
+    head = seal.heads(db).get(settings.device_id(db))
+    return f"entry #{head['seq']}, hash {head['hash']}" if head else None
 
 
 def site_filename(site: dict, start: date, end: date) -> str:

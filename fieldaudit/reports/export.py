@@ -1,4 +1,4 @@
-"""Exports: one audit as JSON with everything (the basis of its PDF and integrity hash), and CSV lists."""
+"""Exports: one audit as JSON with everything (its signed part is what the PDF's integrity hash covers), CSV lists."""
 import csv
 import io
 
@@ -48,6 +48,8 @@ def audit_export(db, audit_id: str) -> dict:
                          "photos": [p["id"] for p in by_finding.get(f["id"], [])]})
     return {
         "format": FORMAT,
+        # What the signatures cover, exactly as hashed: follow-up that changes later (CAPA, triage) is outside it.
+        "signed": record.signed_record(db, audit_id),
         "audit": {k: audit[k] for k in ("id", "number", "status", "started_at", "submitted_at", "auditees", "scope",
                                         "score_percent", "record_hash")},
         "site": {"code": audit["site_code"], "name": audit["site_name"], "timezone": audit["timezone"]},
@@ -68,8 +70,9 @@ def audit_export(db, audit_id: str) -> dict:
 
 
 def integrity_hash(export: dict) -> str:
-    """SHA-256 of the export's canonical JSON: printed on the PDF, recomputable by anyone from the JSON."""
-    return trail.digest(export)
+    """SHA-256 of the canonical JSON of the export's signed part: the signatures' record hash once submitted,
+    printed on the PDF and recomputable by anyone from the JSON."""
+    return trail.digest(export["signed"])
 
 
 def previous_audit(db, audit: dict) -> dict | None:

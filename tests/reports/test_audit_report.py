@@ -79,11 +79,11 @@ def submitted(db, plant, in_progress):
 
 
 def export_of(client, audit) -> tuple[dict, str, str]:
-    """The JSON export, the hash recomputed from it (canonical JSON) and the hash the server says."""
+    """The JSON export, the hash recomputed from its signed part (canonical JSON) and the hash the server says."""
     response = client.get(f"/audits/{audit['id']}/export.json")
     assert response.status_code == 200
     parsed = json.loads(response.get_data(as_text=True))
-    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(parsed["signed"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return parsed, hashlib.sha256(canonical.encode("utf-8")).hexdigest(), response.headers["X-Integrity-Hash"]
 
 
@@ -121,7 +121,7 @@ def assert_within_pages(path: Path) -> None:
 
 # -- the report of a submitted audit -----------------------------------------------------------------------------
 
-def test_report_has_cover_answers_findings_photos_signature_and_integrity(auth, submitted, tmp_path):
+def test_report_has_cover_answers_findings_photos_signature_and_integrity(auth, db, submitted, tmp_path):
     path, texts = pdf_of(auth.client.get(f"/audits/{submitted['id']}/report.pdf"), tmp_path)
     text = "\n".join(texts)
     export, recomputed, header = export_of(auth.client, submitted)
@@ -146,7 +146,9 @@ def test_report_has_cover_answers_findings_photos_signature_and_integrity(auth, 
     assert AUDITOR in signatures and "Meaning: performed this audit" in signatures
     assert submitted["record_hash"] in text
     printed = set(re.findall(r"Integrity hash[^0-9a-f]*([0-9a-f]{64})", text))
-    assert printed == {recomputed}
+    assert printed == {recomputed} == {submitted["record_hash"]}  # the signed record, and only that
+    head = dbm.query_one(db, "SELECT seq, hash FROM audit_trail ORDER BY seq DESC LIMIT 1")
+    assert f"entry#{head['seq']},hash{head['hash']}" in "".join(signatures.split())  # the sealed trail head
     assert "DRAFT" not in text and not any(word == "\ufffd" for word in text.split())
 
     photos_page = next(n for n, t in enumerate(texts, 1) if "Evidence photos" in t)
@@ -155,6 +157,16 @@ def test_report_has_cover_answers_findings_photos_signature_and_integrity(auth, 
     assert white == 0
     variance = ImageStat.Stat(photos).var[0]
     assert variance > 1000 and variance > 4 * ImageStat.Stat(signature_page).var[0]  # a text-only page: ~200
+
+
+def test_follow_up_after_submission_leaves_the_integrity_hash_unchanged(auth, db, plant, submitted):
+    from fieldaudit.capa import triage
+    before, monday, _ = export_of(auth.client, submitted)
+    finding = before["findings"][0]
+    triage.dismiss(db, finding["id"], "corrected on the spot", plant["qm"]["id"])
+    after, friday, header = export_of(auth.client, submitted)
+    assert after["findings"][0]["capa"]["decision"] == "no_capa" != before["findings"][0]["capa"]["decision"]
+    assert monday == friday == header == submitted["record_hash"]
 
 
 def test_report_job_with_progress_gives_the_same_report(auth, submitted, tmp_path):
