@@ -5,7 +5,8 @@ from .. import db as dbm
 from .. import ids, settings, trail
 from ..capa import triage
 from ..checklists import rules
-from .data import AuditError, MissingItems, answers_of, checklist_of, get_audit, photo_counts, values
+from .data import (AuditError, MissingItems, answers_of, checklist_of, get_audit, out_of_scope, photo_counts,
+                   values)
 
 MEANING_PERFORMED = "performed this audit"
 MEANING_AUDITEE = "received the audit results (auditee)"
@@ -19,7 +20,11 @@ _FINDING_FIELDS = ("id", "question_id", "severity", "clause", "description", "re
 def record_items(db, audit_id: str) -> dict[str, str]:
     """Hash of every part of an audit's record, keyed so a mismatch can be named (e.g. 'answer:wi-followed')."""
     audit = dbm.query_one(db, "SELECT * FROM audits WHERE id = ?", (audit_id,))
-    items = {"audit": trail.digest({k: audit[k] for k in _AUDIT_FIELDS})}
+    signed = {k: audit[k] for k in _AUDIT_FIELDS}
+    if out_of_scope(audit):
+        # Only when set, so audits signed before scopes existed keep their hash.
+        signed["out_of_scope"] = out_of_scope(audit)
+    items = {"audit": trail.digest(signed)}
     for qid, row in answers_of(db, audit_id).items():
         items[f"answer:{qid}"] = trail.digest({"value": row["value"], "note": row["note"],
                                               "answered_by": row["answered_by"]})
@@ -47,10 +52,11 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *,
         checklist = checklist_of(db, audit)
         vals = values(answers_of(db, audit_id))
         counts = photo_counts(db, audit_id)
-        missing = rules.missing_for_submission(checklist, vals, counts)
+        excluded = out_of_scope(audit)
+        missing = rules.missing_for_submission(checklist, vals, counts, excluded)
         if missing:
             raise MissingItems(missing)
-        score = rules.score(checklist, vals, counts)
+        score = rules.score(checklist, vals, counts, excluded)
         items = record_items(db, audit_id)
         record_hash = trail.digest(items)
         now = ids.now_iso()
