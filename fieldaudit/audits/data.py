@@ -395,3 +395,14 @@ def delete_finding(db, audit: dict, finding_id: str) -> None:
         _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
         if dbm.execute(db, "DELETE FROM findings WHERE id = ? AND audit_id = ?", (finding_id, audit["id"])) == 0:
             raise AuditError("No such finding in this audit.", 404)
+
+
+def add_finding_with_photos(db, store: BlobStore, audit: dict, fields: dict, by: str, uploads: list[bytes],
+                            limits: Limits = DEFAULT_LIMITS) -> dict:
+    """Raise a finding and attach the photos taken with it, all or nothing: a refused photo raises no finding."""
+    prepared = evidence.process(db, uploads, limits) if uploads else []  # decoded before the write lock
+    with dbm.transaction(db):
+        finding = add_finding(db, audit, fields, by)
+        if prepared:
+            evidence.link(db, store, audit, prepared, by=by, finding_id=finding["id"])
+    return finding
