@@ -204,7 +204,8 @@ def _photos(pdf: ReportPDF, export: dict, load_photo, step) -> None:
             texts.get(photo["question_id"], "")
         pdf.set_xy(x, y + box + 1)
         pdf.set_font("DejaVu", size=7)
-        # The whole hash, in two halves that fit the column (5 lines at most with the caption), so a printed photo can be matched to its file.
+        # The whole hash, in two halves that fit the column (5 lines at most with the caption), so a printed
+        # photo can be matched to its file.
         caption = (photo["caption"] or target)[:90]
         sha = photo["sha256"]
         pdf.multi_cell(width, 3.4, pdf.text_of(f"{caption}\nSHA-256\n{sha[:32]}\n{sha[32:]}"), align="L",
