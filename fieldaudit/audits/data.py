@@ -62,14 +62,20 @@ def next_number(db, prefix: str) -> str:
 
 
 def create_audit(db, *, site: dict, checklist_version_id: str, auditor_id: str, workstation: dict | None = None,
-                 area_id: str | None = None, auditees: str = "", scope: str = "") -> dict:
-    """Start an audit; it keeps the checklist version it starts with for good."""
+                 area_id: str | None = None, auditees: str = "", scope: str = "",
+                 out_of_scope: dict[str, str] | None = None) -> dict:
+    """Start an audit; it keeps the checklist version it starts with, and its scope, for good.
+
+    `out_of_scope` maps the sections left out to the auditor's reason for each.
+    """
     if workstation is not None and workstation["site_id"] != site["id"]:
         raise AuditError("That workstation belongs to another site.", 404)
     try:
         checklist = checklist_store.load_version(db, checklist_version_id)
     except KeyError:
         raise AuditError("Choose a published checklist.", 422) from None
+    left_out = _checked_scope(checklist, out_of_scope or {})
+    first = next(s.id for s in checklist.sections if s.id not in left_out)
     now = ids.now_iso()
     with dbm.transaction(db):
         row = {
@@ -78,13 +84,35 @@ def create_audit(db, *, site: dict, checklist_version_id: str, auditor_id: str, 
             "workstation_id": workstation["id"] if workstation else None,
             "checklist_version_id": checklist_version_id, "auditor_id": auditor_id,
             "auditees": auditees.strip()[:500], "scope": scope.strip()[:2000], "status": "in_progress",
-            "current_section": checklist.sections[0].id, "started_at": now, "submitted_at": None,
+            "current_section": first, "started_at": now, "submitted_at": None,
             "score_percent": None, "answered_count": 0,
-            "visible_count": len(rules.visible_questions(checklist, {})), "record_hash": None,
+            "visible_count": len(rules.visible_questions(checklist, {}, left_out)), "record_hash": None,
             "created_at": now, "updated_at": now, "origin": settings.device_id(db),
+            "out_of_scope": json.dumps(left_out, ensure_ascii=False, sort_keys=True),
         }
         db["audits"].insert(row)
     return row
+
+
+def _checked_scope(checklist: Checklist, out_of_scope: dict[str, str]) -> dict[str, str]:
+    """The sections left out, each with its reason; refused when one is unknown, has no reason, or none is left."""
+    titles = {s.id: s.title for s in checklist.sections}
+    left_out = {}
+    for section_id, reason in out_of_scope.items():
+        if section_id not in titles:
+            raise AuditError("This checklist has no such section to leave out of scope.", 422)
+        reason = (reason or "").strip()[:500]
+        if not reason:
+            raise AuditError(f"Say why “{titles[section_id]}” is not in scope.", 422)
+        left_out[section_id] = reason
+    if len(left_out) == len(titles):
+        raise AuditError("Keep at least one section in scope.", 422)
+    return left_out
+
+
+def out_of_scope(audit: dict) -> dict[str, str]:
+    """Section id → why it is not in this audit's scope (empty when every section is in)."""
+    return json.loads(audit.get("out_of_scope") or "{}")
 
 
 def get_audit(db, audit_id: str) -> dict | None:
@@ -173,6 +201,9 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
     section = next((s for s in checklist.sections if s.id == section_id), None)
     if section is None:
         raise AuditError("This audit's checklist has no such section.", 404)
+    excluded = out_of_scope(audit)
+    if section_id in excluded:
+        raise AuditError(f"“{section.title}” is not in this audit's scope: {excluded[section_id]}", 409)
     errors, prepared = {}, {}
     for question_id, uploads in (photos or {}).items():
         if uploads:
@@ -186,7 +217,7 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
             _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
             answers = answers_of(db, audit["id"])
             after = values(answers)
-            visible_before = visible = rules.visible_questions(checklist, after)
+            visible_before = visible = rules.visible_questions(checklist, after, excluded)
             shown, changed, hidden, to_link = dict(answers), {}, set(), []
             for question in section.questions:
                 qid = question.id
@@ -214,14 +245,14 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
                     after.pop(qid, None)
                 else:
                     after[qid] = value
-                visible = rules.visible_questions(checklist, after)
+                visible = rules.visible_questions(checklist, after, excluded)
             if not photo_refused:
                 now = ids.now_iso()
                 for qid, row in changed.items():
                     shown[qid] = _write_answer(db, audit["id"], qid, row, by, now)
                 for qid in to_link:
                     evidence.link(db, store, audit, prepared[qid], by=by, question_id=qid)
-            score = rules.score(checklist, after, photo_counts(db, audit["id"]))
+            score = rules.score(checklist, after, photo_counts(db, audit["id"]), excluded)
             if not photo_refused and (changed or to_link):
                 dbm.execute(db, "UPDATE audits SET score_percent = ?, answered_count = ?, visible_count = ?,"
                                 " current_section = ?, updated_at = ? WHERE id = ?",
@@ -255,7 +286,47 @@ def progress(db, audit: dict, checklist: Checklist | None = None) -> tuple[dict,
     answers = answers_of(db, audit["id"])
     vals = values(answers)
     counts = photo_counts(db, audit["id"])
-    return answers, rules.score(checklist, vals, counts), rules.visible_questions(checklist, vals)
+    excluded = out_of_scope(audit)
+    return (answers, rules.score(checklist, vals, counts, excluded),
+            rules.visible_questions(checklist, vals, excluded))
+
+
+def resume_section(db, audit: dict, checklist: Checklist | None = None) -> str:
+    """Where to resume: the last section seen unless it is complete, else the first with unanswered questions."""
+    checklist = checklist or checklist_of(db, audit)
+    _, score, _ = progress(db, audit, checklist)
+    sections = {s.id: s for s in score.sections}
+    last = sections.get(audit["current_section"])
+    if last is not None and last.visible and last.answered < last.visible:
+        return last.id
+    first_open = next((s.id for s in score.sections if s.answered < s.visible), None)
+    if first_open:
+        return first_open
+    if last is not None and audit["current_section"] not in out_of_scope(audit):
+        return last.id
+    return next(s.id for s in checklist.sections if s.id not in out_of_scope(audit))
+
+
+def mark_seen(db, audit: dict, section_id: str) -> None:
+    """Remember the section the auditor last opened, for Resume."""
+    if audit["current_section"] != section_id:
+        with dbm.transaction(db):
+            dbm.execute(db, "UPDATE audits SET current_section = ? WHERE id = ? AND status = 'in_progress'",
+                        (section_id, audit["id"]))
+
+
+def finding_questions(db, audit_id: str) -> set[str]:
+    """Ids of the questions that have a finding raised from them."""
+    return {r["question_id"] for r in dbm.query(db, "SELECT DISTINCT question_id FROM findings WHERE audit_id = ?"
+                                                    " AND question_id IS NOT NULL", (audit_id,))}
+
+
+def unraised_suggestions(db, audit: dict, checklist: Checklist | None = None) -> list[rules.ProposedFinding]:
+    """Findings the answers suggest, in checklist order, for questions with no finding raised from them."""
+    checklist = checklist or checklist_of(db, audit)
+    proposed = rules.proposed_findings(checklist, values(answers_of(db, audit["id"])), out_of_scope(audit))
+    raised = finding_questions(db, audit["id"])
+    return [p for p in proposed if p.question_id not in raised]
 
 
 # -- findings -------------------------------------------------------------------------------------------------
@@ -324,3 +395,14 @@ def delete_finding(db, audit: dict, finding_id: str) -> None:
         _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
         if dbm.execute(db, "DELETE FROM findings WHERE id = ? AND audit_id = ?", (finding_id, audit["id"])) == 0:
             raise AuditError("No such finding in this audit.", 404)
+
+
+def add_finding_with_photos(db, store: BlobStore, audit: dict, fields: dict, by: str, uploads: list[bytes],
+                            limits: Limits = DEFAULT_LIMITS) -> dict:
+    """Raise a finding and attach the photos taken with it, all or nothing: a refused photo raises no finding."""
+    prepared = evidence.process(db, uploads, limits) if uploads else []  # decoded before the write lock
+    with dbm.transaction(db):
+        finding = add_finding(db, audit, fields, by)
+        if prepared:
+            evidence.link(db, store, audit, prepared, by=by, finding_id=finding["id"])
+    return finding

@@ -1,42 +1,51 @@
 """Findings of an audit: raised from a question (pre-filled by its rule) or free-standing, editable until submission."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import forms
 from ..appdb import get_blob_store, get_db
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
+from ..evidence import limits as photo_limits
 from . import data, pages
 from .blueprint import audit_for, bp, own_open_audit
 
 
 @bp.route("/<audit_id>/findings/new", methods=["GET", "POST"])
 def new_finding(audit_id):
-    """Raise a finding, pre-filled from a question's rule when it comes from one."""
+    """Raise a finding, with photos; from a question its rule suggests severity and clause, and its text and the
+    answer's reason are the placeholders of Requirement and Evidence (nothing to delete before writing)."""
     db = get_db()
     audit = own_open_audit(audit_id)
     checklist = data.checklist_of(db, audit)
-    if request.method == "POST":
-        forms.rerender_on_refusal(lambda error: render_template(
-            "audits/finding_form.html", audit=audit, form=request.form, error=error, finding=None,
-            severity_labels=SEVERITY_LABELS, question=None))
-        finding = data.add_finding(db, audit, request.form, current_user.id)
-        flash(f"Finding {finding['number']} recorded.", "success")
-        return redirect(_back_to(audit, checklist, finding["question_id"]), 303)
-    form, question = {}, None
-    question_id = request.args.get("question_id")
+    question_id = request.values.get("question_id") or None
+    question = None
     if question_id:
         try:
             question = checklist.question(question_id)
         except KeyError:
             abort(404)
-        answers = data.values(data.answers_of(db, audit_id))
-        proposed = rules.proposed_finding(question, answers.get(question_id)) if question_id in answers else None
-        form = {"question_id": question_id, "clause": question.clause or "",
-                "severity": proposed.severity if proposed else "observation",
-                "requirement": question.text, "evidence": proposed.reason if proposed else ""}
-    return render_template("audits/finding_form.html", audit=audit, form=form, error=None, finding=None,
-                           severity_labels=SEVERITY_LABELS, question=question)
+    answers = data.values(data.answers_of(db, audit_id))
+    proposed = rules.proposed_finding(question, answers.get(question_id)) if question_id in answers else None
+    hints = {"requirement": question.text if question else "What the standard or procedure requires",
+             "evidence": proposed.reason if proposed else "What you saw, heard or read"}
+    back = _back_to(audit, checklist, question_id)
+
+    def page(error):
+        return render_template("audits/finding_form.html", audit=audit, form=form, error=error, finding=None,
+                               severity_labels=SEVERITY_LABELS, question=question, hints=hints, back=back)
+    if request.method == "POST":
+        form = request.form
+        # A refused photo (400) re-renders the form with its reason, like a missing description (422).
+        forms.rerender_on_refusal(page, statuses=(400, 422))
+        uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        finding = data.add_finding_with_photos(db, get_blob_store(), audit, request.form, current_user.id, uploads,
+                                               photo_limits.from_config(current_app.config))
+        flash(f"Finding {finding['number']} recorded.", "success")
+        return redirect(_back_to(audit, checklist, finding["question_id"]), 303)
+    form = {"question_id": question_id or "", "clause": question.clause or "",
+            "severity": proposed.severity if proposed else "observation"} if question else {}
+    return page(None)
 
 
 def _back_to(audit, checklist, question_id):

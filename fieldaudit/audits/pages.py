@@ -1,5 +1,5 @@
 """What the audit pages and fragments show, built from the database for the audits and evidence views (no routes)."""
-from ..checklists import SEVERITY_LABELS
+from ..checklists import SEVERITY_LABELS, rules
 from ..documents import data as documents, workflow as document_workflow
 from ..evidence import data as evidence
 from ..refusal import Refusal
@@ -25,14 +25,21 @@ def section_context(db, audit: dict, section_id: str, saved: data.Saved | None =
     has_photos = any(q.kind.photos for q in section.questions)
     index = checklist.sections.index(section)
     procedures = [q.procedure for q in section.questions if q.procedure]
+    excluded = data.out_of_scope(audit)
+    # Worked out from the answers on every render, so a suggestion is still there when the auditor comes back.
+    proposals = {q.id: rules.proposed_finding(q, answers[q.id]["value"]) for q in section.questions
+                 if q.id in visible and answers.get(q.id) and answers[q.id].get("value") is not None}
     return {"audit": audit, "checklist": checklist, "section": section, "answers": answers, "score": score,
-            "visible": visible, "section_index": index,
+            "visible": visible, "section_index": index, "out_of_scope": excluded,
+            "out_reason": excluded.get(section_id),
+            "proposals": {qid: p for qid, p in proposals.items() if p is not None},
+            "raised": data.finding_questions(db, audit["id"]),
             "prev_section": checklist.sections[index - 1] if index else None,
             "next_section": checklist.sections[index + 1] if index + 1 < len(checklist.sections) else None,
             # The findings count is in the page head only; a fragment after a save does not show it.
             "findings": data.list_findings(db, audit["id"]) if saved is None else [],
             "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0] if has_photos else {},
-            "errors": {}, "severity_labels": SEVERITY_LABELS, "editable": True, "saved_question": None,
+            "errors": {}, "typed": {}, "severity_labels": SEVERITY_LABELS, "editable": True, "saved_question": None,
             "proposed": None,
             "procedures_here": document_workflow.in_force_at_site(
                 db, audit["site_id"], procedures, documents.local_today(audit["timezone"])) if procedures else set(),

@@ -5,7 +5,8 @@ from .. import db as dbm
 from .. import ids, settings, trail
 from ..capa import triage
 from ..checklists import rules
-from .data import AuditError, MissingItems, answers_of, checklist_of, get_audit, photo_counts, values
+from .data import (AuditError, MissingItems, answers_of, checklist_of, get_audit, out_of_scope, photo_counts,
+                   values)
 
 MEANING_PERFORMED = "performed this audit"
 MEANING_AUDITEE = "received the audit results (auditee)"
@@ -28,9 +29,13 @@ def signed_record(db, audit_id: str, result: dict | None = None) -> dict:
     """
     audit = dbm.query_one(db, "SELECT * FROM audits WHERE id = ?", (audit_id,))
     audit |= result or {}
+    signed = {k: audit[k] for k in _AUDIT_FIELDS}
+    if out_of_scope(audit):
+        # Only when set, so a record without a scope reads as it did before scopes existed.
+        signed["out_of_scope"] = out_of_scope(audit)
     return {
         "format": "fieldaudit.signed-audit/2",
-        "audit": {k: audit[k] for k in _AUDIT_FIELDS},
+        "audit": signed,
         "result": {k: audit[k] for k in _RESULT_FIELDS},
         "answers": {qid: {"value": row["value"], "note": row["note"], "answered_by": row["answered_by"]}
                     for qid, row in sorted(answers_of(db, audit_id).items())},
@@ -78,10 +83,11 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *,
         checklist = checklist_of(db, audit)
         vals = values(answers_of(db, audit_id))
         counts = photo_counts(db, audit_id)
-        missing = rules.missing_for_submission(checklist, vals, counts)
+        excluded = out_of_scope(audit)
+        missing = rules.missing_for_submission(checklist, vals, counts, excluded)
         if missing:
             raise MissingItems(missing)
-        score = rules.score(checklist, vals, counts)
+        score = rules.score(checklist, vals, counts, excluded)
         now = ids.now_iso()
         signed = signed_record(db, audit_id, {"status": "submitted", "submitted_at": now,
                                               "score_percent": score.percent, "answered_count": score.answered,

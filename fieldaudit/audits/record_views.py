@@ -28,20 +28,27 @@ def submit(audit_id):
         # Read afresh: a refused submission (say, an item missing since the page was shown) lists what is missing now.
         checklist = data.checklist_of(db, audit)
         answers, score, _ = data.progress(db, audit, checklist)
-        missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id))
+        missing = rules.missing_for_submission(checklist, data.values(answers), data.photo_counts(db, audit_id),
+                                               data.out_of_scope(audit))
         # A refused signature keeps everything typed and drawn but the password, so the auditee need not sign again.
-        kept = {k: request.form.get(k, "") for k in ("confirm", "auditee_name", "drawing", "auditee_drawing")}
+        kept = {k: request.form.get(k, "") for k in ("confirm", "no_finding_needed", "auditee_name", "drawing",
+                                                    "auditee_drawing")}
         kept.update({k: kept[k] if kept[k].startswith(DRAWING_PREFIX) else "" for k in ("drawing", "auditee_drawing")})
         return render_template("audits/submit.html", audit=audit, checklist=checklist, score=score,
                                missing=[(checklist.question(q), checklist.section_of(q), why) for q, why in missing],
                                findings=data.list_findings(db, audit_id), error=error, kept=kept,
-                               severity_labels=SEVERITY_LABELS)
+                               severity_labels=SEVERITY_LABELS, out_of_scope=data.out_of_scope(audit),
+                               suggested=[(checklist.question(p.question_id), checklist.section_of(p.question_id), p)
+                                          for p in data.unraised_suggestions(db, audit, checklist)])
 
     if request.method == "GET":
         return page()
     rerender_on_refusal(page, statuses=(422, 429))
     if request.form.get("confirm") != "yes":
         raise Refusal("Confirm that you performed this audit.", 422)
+    if request.form.get("no_finding_needed") != "yes" and data.unraised_suggestions(db, audit):
+        raise Refusal("Some answers suggest a finding and none was raised: raise it, or confirm that no finding "
+                      "is needed.", 422)
     signer = esign.verify_signature(db, current_user.id, request.form.get("password", ""),
                                     attempt=password_attempt())
     # Both drawings are checked before either is stored, so a refusal leaves no file behind.
@@ -102,7 +109,8 @@ def show(audit_id):
                            photo_counts=data.photo_counts(db, audit_id),
                            capa_links=capa_triage.decisions_for_audit(db, audit_id),
                            can_raise_capa=current_user.can("manage_capa", audit["site_id"]),
-                           can_continue=pages.editable(audit, current_user.id))
+                           can_continue=pages.editable(audit, current_user.id),
+                           out_of_scope=data.out_of_scope(audit))
 
 
 @bp.get("/<audit_id>/signatures/<signature_id>/drawing")

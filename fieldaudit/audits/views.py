@@ -44,14 +44,23 @@ def create():
     site = ensure_found(stations.get_site(db, site_id), "run_audits", site_key="id") if site_id else None
 
     def page(error):
+        checklists = checklist_store.list_checklists(db)
         return render_template("audits/new.html", sites=sites, site=site, workstation=workstation,
                                workstations=stations.list_workstations(db, site["id"]) if site else [],
-                               checklists=checklist_store.list_checklists(db), form=source, error=error)
+                               checklists=checklists, form=source, error=error,
+                               sections={c["version_id"]: checklist_store.load_version(db, c["version_id"]).sections
+                                         for c in checklists} if site else {})
     if request.method == "POST" and site is not None:
         forms.rerender_on_refusal(page)
-        audit = data.create_audit(db, site=site, checklist_version_id=source.get("checklist_version_id", ""),
+        version_id = source.get("checklist_version_id", "")
+        # Each checklist lists its sections as out:<version>:<section>, so only the chosen one's boxes count.
+        prefix = f"out:{version_id}:"
+        out = {key[len(prefix):]: source.get(f"why:{version_id}:{key[len(prefix):]}", "")
+               for key in source if key.startswith(prefix) and source.get(key) == "yes"}
+        audit = data.create_audit(db, site=site, checklist_version_id=version_id,
                                   auditor_id=current_user.id, workstation=workstation,
-                                  auditees=source.get("auditees", ""), scope=source.get("scope", ""))
+                                  auditees=source.get("auditees", ""), scope=source.get("scope", ""),
+                                  out_of_scope=out)
         return redirect(url_for("audits.run", audit_id=audit["id"]), 303)
     if request.method == "POST":
         return page("Choose the site of the audit."), 422
@@ -66,14 +75,22 @@ def run(audit_id):
     audit = audit_for(audit_id)
     if audit["status"] != "in_progress" or audit["auditor_id"] != current_user.id:
         return redirect(url_for("audits.show", audit_id=audit_id))
-    return redirect(url_for("audits.section", audit_id=audit_id, section_id=audit["current_section"]))
+    return redirect(url_for("audits.section", audit_id=audit_id, section_id=data.resume_section(get_db(), audit)))
 
 
 @bp.get("/<audit_id>/sections/<section_id>")
 def section(audit_id, section_id):
     """One section of an open audit: its questions, big tap targets, autosave."""
+    audit = audit_for(audit_id)
+    if audit["status"] == "submitted":
+        # An old link or a back button: the record is what is left to see, not a dead end.
+        flash("This audit is submitted; here is its record.", "info")
+        return redirect(url_for("audits.show", audit_id=audit_id), 303)
     audit = own_open_audit(audit_id)
-    return render_template("audits/section.html", **pages.section_context(get_db(), audit, section_id))
+    context = pages.section_context(get_db(), audit, section_id)
+    if context["out_reason"] is None:
+        data.mark_seen(get_db(), audit, section_id)
+    return render_template("audits/section.html", **context)
 
 
 def _fields(question) -> tuple:
@@ -103,7 +120,8 @@ def save_section(audit_id, section_id):
                               limits=photo_limits.from_config(current_app.config))
     if saved.errors:
         return render_template("audits/section.html", **pages.section_context(
-            db, audit, section_id, saved=saved, errors=saved.errors, findings=data.list_findings(db, audit_id))), 422
+            db, audit, section_id, saved=saved, errors=saved.errors, findings=data.list_findings(db, audit_id),
+            typed={qid: posted[qid] for qid in saved.errors if qid in posted})), 422
     raise_for = request.form.get("raise")
     if raise_for:
         return redirect(url_for("audits.new_finding", audit_id=audit_id, question_id=raise_for), 303)
@@ -124,7 +142,9 @@ def answer(audit_id, question_id):
     section_obj = checklist.section_of(question_id)
 
     def refused(error):
-        ctx = pages.section_context(db, audit, section_obj.id, errors={question_id: error})
+        # The field keeps what was typed, so the auditor corrects it rather than types it again.
+        ctx = pages.section_context(db, audit, section_obj.id, errors={question_id: error},
+                                    typed={question_id: _fields(question)[0]})
         if htmx.is_htmx():
             return render_template("audits/_question.html", q=question, **ctx)
         return render_template("audits/section.html", **ctx)
@@ -134,8 +154,7 @@ def answer(audit_id, question_id):
     if not htmx.is_htmx():
         return redirect(url_for("audits.section", audit_id=audit_id, section_id=section_obj.id,
                                 _anchor=f"q-{question_id}"), 303)
-    ctx = pages.section_context(db, audit, section_obj.id, saved=saved, saved_question=question_id,
-                                proposed=saved.proposed)
+    ctx = pages.section_context(db, audit, section_obj.id, saved=saved, saved_question=question_id)
     changed = [q for q in section_obj.questions
                if (q.id in saved.visible_before) != (q.id in saved.visible_after)]
     response = htmx.render("audits/section.html", "audits/_answer_saved.html", q=question, changed=changed, **ctx)

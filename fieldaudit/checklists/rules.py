@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from ..refusal import Refusal
 from .model import NA, SEVERITIES, Checklist, Question
@@ -60,11 +60,16 @@ def is_answered(question: Question, value: Any, photo_count: int = 0) -> bool:
     return question.kind.is_answered(question, value, photo_count)
 
 
-def visible_questions(checklist: Checklist, answers: Mapping[str, Any]) -> set[str]:
-    """Ids of the questions shown for these answers; a question whose controller is hidden is hidden too."""
+def visible_questions(checklist: Checklist, answers: Mapping[str, Any],
+                      excluded: Collection[str] = ()) -> set[str]:
+    """Ids of the questions shown for these answers; a question whose controller is hidden is hidden too, and
+    so is every question of a section `excluded` from the audit's scope."""
     visible: set[str] = set()
+    skipped = {q.id for s in checklist.sections if s.id in excluded for q in s.questions}
     # Controllers always come earlier (the loader enforces it), so one pass in order settles every chain.
     for question in checklist.all_questions():
+        if question.id in skipped:
+            continue
         rule = question.show_if
         if rule is None:
             visible.add(question.id)
@@ -98,9 +103,10 @@ def proposed_finding(question: Question, value: Any) -> ProposedFinding | None:
     return ProposedFinding(question.id, severity, reason, question.clause)
 
 
-def proposed_findings(checklist: Checklist, answers: Mapping[str, Any]) -> list[ProposedFinding]:
+def proposed_findings(checklist: Checklist, answers: Mapping[str, Any],
+                      excluded: Collection[str] = ()) -> list[ProposedFinding]:
     """Proposed findings for the visible answered questions, in checklist order."""
-    visible = visible_questions(checklist, answers)
+    visible = visible_questions(checklist, answers, excluded)
     found = (proposed_finding(q, answers.get(q.id)) for q in checklist.all_questions() if q.id in visible)
     return [f for f in found if f is not None]
 
@@ -113,9 +119,10 @@ def question_score(question: Question, value: Any) -> float | None:
 
 
 def score(checklist: Checklist, answers: Mapping[str, Any],
-          photo_counts: Mapping[str, int] | None = None) -> Score:
-    """Weighted score per section and overall; the overall percent weighs questions, not sections."""
-    visible = visible_questions(checklist, answers)
+          photo_counts: Mapping[str, int] | None = None, excluded: Collection[str] = ()) -> Score:
+    """Weighted score per section and overall; the overall percent weighs questions, not sections. A section
+    out of scope (`excluded`) shows nothing visible, so it counts neither for progress nor for the score."""
+    visible = visible_questions(checklist, answers, excluded)
     photo_counts = photo_counts or {}
     sections = []
     for section in checklist.sections:
@@ -145,9 +152,10 @@ def _percent(earned: float, possible: float) -> float | None:
 
 
 def missing_for_submission(checklist: Checklist, answers: Mapping[str, Any],
-                           photo_counts: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
+                           photo_counts: Mapping[str, int] | None = None,
+                           excluded: Collection[str] = ()) -> list[tuple[str, str]]:
     """(question id, reason) for what blocks submission: unanswered required questions, too few photos."""
-    visible = visible_questions(checklist, answers)
+    visible = visible_questions(checklist, answers, excluded)
     photo_counts = photo_counts or {}
     missing = []
     for question in checklist.all_questions():

@@ -14,6 +14,7 @@ from .pdfdoc import ReportPDF
 PHOTO_SIDE = 900       # pixels: enough for print at the grid size, small enough for a few MB per report
 PHOTO_QUALITY = 70
 SEVERITY_ORDER = ("major", "minor", "observation", "ofi")
+FLAG = "✗"  # marks a failed answer in the table, so it still shows on a black-and-white copy
 
 
 def _local(instant: str | None, tz: str) -> str:
@@ -97,9 +98,19 @@ def _cover(pdf: ReportPDF, export: dict, integrity: str, draft: bool) -> None:
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=10)
     pdf.rows_table(("Section", "Answered", "Score"), (120, 35, 25),
-                   [[s["title"], f"{s['answered']}/{s['visible']}", "—" if s["percent"] is None
-                     else f"{s['percent']:.0f} %"] for s in export["sections"]],
+                   [[s["title"], "not in scope" if s.get("out_of_scope") else f"{s['answered']}/{s['visible']}",
+                     "—" if s["percent"] is None else f"{s['percent']:.0f} %"] for s in export["sections"]],
                    size=10, line_height=5.5, align=("LEFT", "RIGHT", "RIGHT"))
+    left_out = [s for s in export["sections"] if s.get("out_of_scope")]
+    if left_out:
+        pdf.ln(2)
+        pdf.facts([(s["title"], f"Not in scope: {s['out_of_scope']}") for s in left_out])
+    summaries = [q for s in export["sections"] for q in s["questions"]
+                 if q.get("summary") and q["visible"] and q["display"]]
+    for q in summaries:
+        # A question the checklist marks `summary: true` is the auditor's own summary: it leads the report.
+        pdf.h2(q["text"])
+        pdf.para(q["display"])
     pdf.ln(4)
     pdf.facts([("Integrity hash", integrity),
                ("Record hash", audit["record_hash"] or "— (not signed yet)")], label_width=38)
@@ -142,13 +153,20 @@ def _answers(pdf: ReportPDF, export: dict) -> None:
     pdf.h2("Answers")
     for n, section in enumerate(export["sections"], 1):
         pdf.para(f"{n}. {section['title']}", size=10.5, bold=True)
-        rows = []
+        if section.get("out_of_scope"):
+            pdf.para(f"Not in scope: {section['out_of_scope']}", size=9.5, color=(90, 90, 90))
+            pdf.ln(2)
+            continue
+        rows, flagged = [], set()
         for m, q in enumerate(section["questions"], 1):
             if q["visible"]:
                 answer = q["display"] or qtypes.get(q["type"]).unanswered_text(len(q["photos"]))
+                if q.get("flagged"):
+                    flagged.add(len(rows))
+                    answer = f"{FLAG} {answer}"
                 rows.append([f"{n}.{m}", q["text"] + (f"  [{q['clause']}]" if q["clause"] else ""), answer,
                              q["note"] or ""])
-        pdf.rows_table(None, (10, 92, 38, 40), rows)
+        pdf.rows_table(None, (10, 92, 38, 40), rows, highlight=flagged)
         pdf.ln(2)
 
 
@@ -165,8 +183,8 @@ def _photos(pdf: ReportPDF, export: dict, load_photo, step) -> None:
     for i, photo in enumerate(export["photos"]):
         col = i % cols
         if col == 0 and i:
-            y += box + 17
-        if y + box + 16 > pdf.h - pdf.b_margin:
+            y += box + 21
+        if y + box + 20 > pdf.h - pdf.b_margin:
             pdf.add_page()
             y = pdf.get_y()
         x = x0 + col * (width + gap)
@@ -186,12 +204,15 @@ def _photos(pdf: ReportPDF, export: dict, load_photo, step) -> None:
             texts.get(photo["question_id"], "")
         pdf.set_xy(x, y + box + 1)
         pdf.set_font("DejaVu", size=7)
+        # The whole hash, in two halves that fit the column (5 lines at most with the caption), so a printed
+        # photo can be matched to its file.
         caption = (photo["caption"] or target)[:90]
-        pdf.multi_cell(width, 3.4, pdf.text_of(f"{caption}\nSHA-256 {photo['sha256'][:16]}"), align="L", new_x="LEFT",
-                       new_y="NEXT")
+        sha = photo["sha256"]
+        pdf.multi_cell(width, 3.4, pdf.text_of(f"{caption}\nSHA-256\n{sha[:32]}\n{sha[32:]}"), align="L",
+                       new_x="LEFT", new_y="NEXT")
         pdf.set_font("DejaVu", size=10)
         step(f"photo {i + 1}")
-    pdf.set_y(y + box + 18)
+    pdf.set_y(y + box + 22)
 
 
 def _signatures(pdf: ReportPDF, export: dict, integrity: str, load_photo, draft: bool,

@@ -7,7 +7,7 @@ from .. import trail
 from ..audits import data as audits
 from ..audits import record
 from ..capa import triage
-from ..checklists import SEVERITY_LABELS, qtypes
+from ..checklists import SEVERITY_LABELS, qtypes, rules
 from ..evidence import data as evidence
 
 FORMAT = "fieldaudit.audit/1"
@@ -21,21 +21,27 @@ def audit_export(db, audit_id: str) -> dict:
     photos = evidence.list_for_audit(db, audit_id)
     by_question, by_finding = evidence.by_target(photos)
     decisions = triage.decisions_for_audit(db, audit_id)
+    excluded = audits.out_of_scope(audit)
     sections = []
     for section, section_score in zip(checklist.sections, score.sections):
         questions = []
         for q in section.questions:
             a = answers.get(q.id)
+            value = a["value"] if a else None
             questions.append({
                 "id": q.id, "text": q.text, "type": q.type, "clause": q.clause, "required": q.required,
                 "visible": q.id in visible, "value": a["value"] if a else None,
                 "display": qtypes.display(q, a["value"] if a else None), "note": a["note"] if a else "",
                 "answered_at": a["answered_at"] if a else None,
                 "photos": [p["id"] for p in by_question.get(q.id, [])],
+                # An answer that fails (scores nothing, or suggests a finding) is highlighted in the report.
+                "flagged": q.id in visible and value is not None and (
+                    rules.question_score(q, value) == 0 or rules.proposed_finding(q, value) is not None),
+                "summary": bool(q.summary),
             })
         sections.append({"id": section.id, "title": section.title, "percent": section_score.percent,
                          "answered": section_score.answered, "visible": section_score.visible,
-                         "questions": questions})
+                         "out_of_scope": excluded.get(section.id), "questions": questions})
     findings = []
     for f in audits.list_findings(db, audit_id):
         link = decisions.get(f["id"]) or {}

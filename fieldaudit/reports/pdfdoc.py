@@ -9,12 +9,14 @@ import logging
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from ..paths import resource
 
 REPLACEMENT = "\ufffd"
 # Lines one table row may hold before it continues in the next row; comfortably less than a page.
 ROW_LINES = 40
+HIGHLIGHT = FontFace(emphasis="BOLD", color=(150, 30, 20), fill_color=(253, 236, 234))
 # System fonts used, when installed, for scripts DejaVu Sans lacks (CJK above all). None is required.
 FALLBACK_CANDIDATES = [
     ("NotoCJK", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -93,8 +95,10 @@ class ReportPDF(FPDF):
         self.set_y(-12)
         self.set_font("DejaVu", size=7.5)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 5, self.text_of(f"{self.report_title} · {self.document_id} · generated {self.generated}"),
-                  align="L")
+        # A title that already names the document ("Audit report AUD-PLT1-0009") does not repeat its id.
+        named = self.report_title if self.document_id in self.report_title else \
+            f"{self.report_title} · {self.document_id}"
+        self.cell(0, 5, self.text_of(f"{named} · generated {self.generated}"), align="L")
         self.set_x(self.l_margin)
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(0, 0, 0)
@@ -102,9 +106,10 @@ class ReportPDF(FPDF):
     # -- small layout helpers ---------------------------------------------------------------------------------
 
     def rows_table(self, headings, widths, rows, *, size: float = 8.5, line_height: float = 4.2,
-                   align="LEFT") -> None:
+                   align="LEFT", highlight=()) -> None:
         """A bordered table whose rows never outgrow a page: a cell taller than ROW_LINES lines continues in the
-        next row (fpdf2 cannot split one row across pages). `widths` are in mm and fill the text width."""
+        next row (fpdf2 cannot split one row across pages). `widths` are in mm and fill the text width; the rows
+        whose index is in `highlight` print bold on a light red ground."""
         self.set_font("DejaVu", size=size)
         with self.table(col_widths=widths, text_align=align, line_height=line_height,
                         first_row_as_headings=bool(headings)) as out:
@@ -112,7 +117,8 @@ class ReportPDF(FPDF):
                 head = out.row()
                 for text in headings:
                     head.cell(text)
-            for row in rows:
+            for index, row in enumerate(rows):
+                style = HIGHLIGHT if index in highlight else None
                 cells = [self.text_of(value) for value in row]
                 lines = [self.multi_cell(w - 2, line_height, text, dry_run=True, output="LINES") if text else [""]
                          for w, text in zip(widths, cells)]
@@ -123,7 +129,7 @@ class ReportPDF(FPDF):
                 for chunk in chunks:
                     line = out.row()
                     for text in chunk:
-                        line.cell(text)
+                        line.cell(text, style=style)
         self.set_font("DejaVu", size=10)
 
     def h1(self, text: str) -> None:

@@ -47,12 +47,30 @@
 
   // A signed-out session answers 401 with HX-Redirect; htmx follows it. Anything else that failed is shown,
   // so nobody believes an answer was saved when it was not.
+  // A refusal (4xx) answers the same way however often it is sent, so it gets its message and no Retry; a lost
+  // session, a timeout or a rate limit (401, 408, 429) and a server error (5xx) may pass on a second try.
+  function retryable(status) {
+    return !(status >= 400 && status < 500) || status === 401 || status === 408 || status === 429;
+  }
+
+  function clearRetry(elt) {
+    var form = questionForm(elt);
+    if (!form) { return; }
+    var state = form.querySelector(".save-state");
+    if (state) {
+      state.textContent = "Not saved";
+      state.classList.remove("retryable");
+    }
+    var button = form.querySelector("button.retry");
+    if (button) { button.remove(); }
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     if (xhr && xhr.getResponseHeader("HX-Redirect")) { return; }
     var target = event.detail.elt;
     if (target) { target.classList.add("save-failed"); }
-    offerRetry(target);
+    if (retryable(xhr ? xhr.status : 0)) { offerRetry(target); } else { clearRetry(target); }
     var bar = document.getElementById("net-status");
     if (bar) {
       // The error fragment says what was wrong (e.g. "not a picture"); show that rather than a bare status.
@@ -61,7 +79,8 @@
         var p = new DOMParser().parseFromString((xhr && xhr.responseText) || "", "text/html").querySelector(".error-card p");
         reason = p ? p.textContent.trim() : "";
       } catch (e) { reason = ""; }
-      bar.textContent = reason || ("The server refused that (" + (xhr ? xhr.status : "?") + "). Reload the page and try again.");
+      bar.textContent = reason || ("The server refused that (" + (xhr ? xhr.status : "?") + ")." +
+        (retryable(xhr ? xhr.status : 0) ? " Try again in a moment." : " Reload the page and try again."));
       bar.hidden = false;
     }
   });

@@ -215,3 +215,24 @@ def test_refused_upload_shows_a_message_and_stores_nothing(live_server, new_page
     assert live_server.rows("SELECT id FROM evidence WHERE audit_id = ?", (audit["id"],)) == []
     blobs = live_server.data_dir / "blobs"
     assert not blobs.exists() or not [p for p in blobs.rglob("*") if p.is_file()]
+
+
+def test_refused_gif_offers_no_retry(live_server, new_page, tmp_path):
+    """A GIF is refused for good: the reason shows, and no "tap to retry" or Retry button promises otherwise."""
+    page = new_page(allow=[r"status of 400", r"Response Status Error Code 400"])
+    audit = photo_audit(live_server)
+    open_audit(page, live_server, audit)
+    gif = CORPUS / "pillow" / "hopper.gif"
+    if not gif.is_file():
+        from PIL import Image
+        gif = tmp_path / "made.gif"
+        Image.new("RGB", (32, 32), "red").save(gif, "GIF")
+
+    with page.expect_response(lambda r: r.url.endswith(f"/audits/{audit['id']}/evidence")) as answer:
+        choose_file(page, gif)
+    assert answer.value.status == 400
+    expect(page.locator("#net-status")).to_have_text(re.compile(r"GIF"))
+    question = page.locator(f"#q-{QID}")
+    expect(question.locator(".save-state")).to_have_text("Not saved")
+    expect(question.locator("button.retry")).to_have_count(0)
+    expect(question).not_to_contain_text("tap to retry")

@@ -149,6 +149,14 @@ class Rating(QuestionType):
         label = f" ({q.labels[value - 1]})" if q.labels else ""
         return f"{value} of {q.scale_max}{label}"
 
+    def text(self, q: Question, value: Any) -> str:
+        """A rating as its label where the scale has labels ("Clear evidence (3 of 4)"), else "3 of 5"."""
+        if not isinstance(value, int):
+            return str(value)
+        if q.labels:
+            return f"{q.labels[value - 1]} ({value} of {q.scale_max})"
+        return f"{value} of {q.scale_max}"
+
     def demo(self, q: Question, rng, ok: bool) -> Any:
         top = q.scale_max
         return str(rng.randint(max(q.scale_min, top - 1), top) if ok else

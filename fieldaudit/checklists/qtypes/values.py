@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model import TEXT_MAX_LENGTH, FindingRule, Question
 from ..rules import AnswerError
-from ..typespec import Add, number_field, text_field
+from ..typespec import Add, bool_field, number_field, text_field
 from .base import Key, QuestionType
 
 MAX_DECIMALS = 6
@@ -25,7 +25,8 @@ class Numeric(QuestionType):
     keys = (Key("unit", "text", "shown after the value"),
             Key("min", "number", "inclusive lower limit; a value below it is out of limits"),
             Key("max", "number", "inclusive upper limit; a value above it is out of limits"),
-            Key("decimals", "whole number", "0–6; input is rounded half up"))
+            Key("decimals", "whole number", "0–6: the most decimals an answer may have (0: whole numbers); more are "
+                                                 "refused, not rounded"))
     settings = {"unit": None, "min": None, "max": None, "decimals": None}
     operators = ("out_of_limits",)
     limits_hint = "give the question 'min' and/or 'max'"
@@ -68,21 +69,28 @@ class Numeric(QuestionType):
         return None
 
     def parse(self, q: Question, raw: Any) -> int | float:
-        """A finite number; a decimal comma is accepted; rounded to `decimals` when set."""
+        """A finite number; a decimal comma is accepted (the site's locale writes 1,5); more decimals than the
+        question's `decimals` are refused rather than rounded, so what is stored is what was read."""
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise AnswerError("Enter a number.")
         text = str(raw).strip()
+        unit = f" in {q.unit}" if q.unit else ""
+        example = "e.g. 12" if q.decimals == 0 else "e.g. 12.5"
         if not _NUMBER.match(text) and not isinstance(raw, (int, float)):
-            raise AnswerError(f"Enter a number{' in ' + q.unit if q.unit else ''}, e.g. 12.5.")
+            raise AnswerError(f"Enter a {'whole number' if q.decimals == 0 else 'number'}{unit}, {example}.")
         try:
+            # No "." and a "," is a decimal comma; "1.234,5" (a thousands point) does not match _NUMBER at all.
             value = Decimal(text.replace(",", "."))
             # Past 1e15 a float no longer holds every whole number: that is a typo, not a measurement.
             if not value.is_finite() or abs(value) >= _NUMBER_LIMIT:
                 raise AnswerError("Enter a number between -1e15 and 1e15.")
-            if q.decimals is not None:
-                value = value.quantize(Decimal(1).scaleb(-q.decimals), rounding=ROUND_HALF_UP)
         except InvalidOperation:
             raise AnswerError("Enter a number.") from None
+        if q.decimals is not None and value != value.quantize(Decimal(1).scaleb(-q.decimals), rounding=ROUND_HALF_UP):
+            if q.decimals == 0:
+                raise AnswerError(f"Enter a whole number{unit}: {text} has decimals.")
+            raise AnswerError(f"Give at most {q.decimals} decimal{'s' if q.decimals > 1 else ''}{unit}; {text} has "
+                              "more.")
         return int(value) if value == value.to_integral_value() else float(value)
 
     def score(self, q: Question, value: Any) -> float | None:
@@ -97,12 +105,22 @@ class Numeric(QuestionType):
         low = q.min if q.min is not None else 0
         high = q.max if q.max is not None else low + 10
         value = low + (high - low) * rng.uniform(0.2, 0.8) if ok else high + (high - low or 1) * 0.15
-        return f"{value:.{q.decimals or 1}f}"
+        return f"{value:.{1 if q.decimals is None else q.decimals}f}"
 
 
 class Text(QuestionType):
     name = "text"
+    keys = (Key("summary", "boolean", "the answer is the audit's summary, printed on the first page of the report",
+                default=False),)
+    settings = {"summary": False}
     stored = f"text, trimmed, ≤ {TEXT_MAX_LENGTH} characters"
+
+    def read(self, raw: dict, path: str, add: Add) -> dict[str, Any]:
+        return {"summary": bool_field(raw, "summary", path, add, False)}
+
+    def dump(self, q: Question) -> dict[str, Any]:
+        # Written only when set, so the canonical form (and hash) of existing text questions stays the same.
+        return {"summary": True} if q.summary else {}
 
     def parse(self, q: Question, raw: Any) -> str:
         text = str(raw).strip()
