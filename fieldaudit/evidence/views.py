@@ -10,10 +10,18 @@ from ..appdb import get_db
 from ..audits import data as audits
 from ..audits import pages
 from ..auth.access import ensure_found, ensure_owner
-from . import data
+from . import data, decoding
 from .limits import from_config
 
 bp = Blueprint("evidence", __name__)
+bp.record_once(lambda state: decoding.configure(from_config(state.app.config).decode_slots))
+
+
+@bp.before_app_request
+def limit_photo_count():
+    """Refuse a request carrying more photos than PHOTO_MAX_FILES, whichever form sent them (upload, section)."""
+    if request.method == "POST" and request.files:
+        data.check_count(sum(1 for _, f in request.files.items(multi=True) if f and f.filename), limits())
 
 
 def limits() -> data.Limits:
