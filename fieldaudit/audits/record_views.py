@@ -115,6 +115,4 @@ def signature_drawing_image(audit_id, signature_id):
     store = get_blob_store()
     if sig is None or not sig["drawing_sha256"] or not store.exists(sig["drawing_sha256"]):
         abort(404)
-    response = send_file(store.path(sig["drawing_sha256"]), mimetype="image/png", max_age=365 * 86400)
-    response.cache_control.private = True
-    return response
+    return send_file(store.path(sig["drawing_sha256"]), mimetype="image/png")  # never cached: security.py

@@ -84,13 +84,8 @@ def _send(sha: str):
     store = blob_store()
     if not store.exists(sha):
         abort(404, description="This photo's file is missing from the data folder.")
-    response = send_file(store.path(sha), mimetype="image/jpeg", etag=sha, conditional=True,
-                         max_age=365 * 86400)
-    # Content-addressed, so it never changes; private because it is served behind the site check.
-    response.cache_control.public = False
-    response.cache_control.private = True
-    response.cache_control.immutable = True
-    return response
+    # Not cached (security.set_headers): the site check must run for every view of a photo.
+    return send_file(store.path(sha), mimetype="image/jpeg", etag=sha, conditional=True)
 
 
 @bp.get("/evidence/<evidence_id>/image")
