@@ -1,7 +1,7 @@
 """The request's database connection, bound to Flask (data functions take the database as an argument)."""
 from flask import current_app, g
 
-from . import config
+from . import config, jobs
 from . import db as dbm
 
 
@@ -40,4 +40,7 @@ def init_app(app) -> None:
         dbm.migrate(db)
     finally:
         db.conn.close()
+    # What a kill or an earlier run left: half-written blobs, expired report files.
+    blob_store_of(app).remove_stale_temp()
+    jobs.expire(app.config)
     app.teardown_appcontext(close_db)

@@ -97,10 +97,12 @@ SETTINGS = {
     "CONNECTION_LIMIT": (500, "a whole number of connections ≥ 10", _whole(10)),
     "CHANNEL_TIMEOUT": (60, "a whole number of seconds ≥ 5", _whole(5)),
     "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
+    # Generated report files (PDFs of background jobs) are private: removed, and no longer served, after this.
+    "REPORT_KEEP_HOURS": (24, "a whole number of hours ≥ 1", _whole(1)),
     # Evidence photos (stored long side, thumbnail side, pixel budget checked before decoding, bytes per photo):
     # their defaults have one definition, in evidence/limits.py.
-    **{name: (default, f"a whole number of {'bytes' if name.endswith('BYTES') else 'pixels'} ≥ 1", _whole(1))
-       for name, default in photo_limits.config_defaults().items()},
+    **{name: (default, f"a whole number of {unit} ≥ 1", _whole(1))
+       for name, (default, unit) in photo_limits.config_defaults().items()},
 }
 
 DEFAULTS = {name: row[0] for name, row in SETTINGS.items()}

@@ -1,14 +1,17 @@
 """Background jobs: a long piece of work (a PDF, …) runs in a thread while the page polls its progress.
 
 Every job is recorded in the `jobs` table when it is asked for and again when it ends, and its file is kept in the
-data folder's reports/, so a finished job survives a restart of the server. Progress lives only in the process
+data folder's reports/ for REPORT_KEEP_HOURS, so a finished job survives a restart of the server (and a private
+report does not stay downloadable, or on the disk, for ever). Progress lives only in the process
 that runs the job: a job still marked running that this process does not run was cut off by a restart (the site
 server is one process), and says so instead of spinning forever.
 """
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from . import config as configuration
@@ -37,12 +40,46 @@ def folder_of(config: Mapping) -> Path:
     return Path(config["DATA_DIR"]) / "reports"
 
 
+def _keep(config: Mapping) -> timedelta:
+    return timedelta(hours=int(config.get("REPORT_KEEP_HOURS", 24)))
+
+
+def expire(config: Mapping) -> int:
+    """Remove job files older than REPORT_KEEP_HOURS (and strays as old); their jobs then say "ask again".
+
+    Run at start and whenever a job is asked for; returns how many files were removed.
+    """
+    folder = folder_of(config)
+    if not folder.is_dir():
+        return 0
+    cutoff = ids.utc_now() - _keep(config)
+    db = dbm.connect(configuration.database_path(config))
+    try:
+        with dbm.transaction(db):
+            dbm.execute(db, "UPDATE jobs SET file = NULL WHERE file IS NOT NULL AND finished_at < ?",
+                        (ids.iso(cutoff),))
+            named = {r["file"] for r in dbm.query(db, "SELECT file FROM jobs WHERE file IS NOT NULL")}
+    finally:
+        db.conn.close()
+    removed, oldest = 0, time.time() - _keep(config).total_seconds()
+    for path in folder.iterdir():
+        try:
+            # Only as old as the limit: a younger stray may be a job's file being written right now.
+            if path.is_file() and path.name not in named and path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def submit(config: Mapping, kind: str, params: dict, *, by: str, site_id: str | None, title: str, filename: str,
            work: Work, permission: str | None = None) -> dict:
     """Record a job and run `work(db, progress) -> bytes` in a thread with its own connection; returns the job.
 
     `permission` is what the asker must still hold at `site_id` to see the job and fetch its file.
     """
+    expire(config)
     database = configuration.database_path(config)
     job_id = ids.new_id()
     db = dbm.connect(database)
@@ -124,5 +161,7 @@ def file_of(config: Mapping, job: dict) -> Path | None:
     """The finished job's file, if it is still there."""
     if job["status"] != "done" or not job["file"]:
         return None
+    if job["finished_at"] and ids.parse_iso(job["finished_at"]) < ids.utc_now() - _keep(config):
+        return None  # expired, even if the clean-up has not run yet
     path = folder_of(config) / job["file"]
     return path if path.is_file() else None

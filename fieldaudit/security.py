@@ -36,8 +36,13 @@ def check_csrf() -> None:
                                "from an earlier session). Reload the page and try again; nothing was saved.")
 
 
+# Content-hashed static files: the only responses any cache may keep (everything else is someone's data).
+PUBLIC_ENDPOINTS = frozenset({"static", "assets.asset"})
+PRIVATE = "private, no-store"
+
+
 def set_headers(response):
-    """Security headers on every response; no caching of personal pages on shared tablets."""
+    """Security headers on every response; nothing but static files is cached, by a shared cache or on a tablet."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -45,8 +50,11 @@ def set_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if "Cache-Control" not in headers and request.endpoint not in ("static", "assets.asset"):
-        headers["Cache-Control"] = "no-store"
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        # Set here for every response, whatever a view or send_file chose (photos, drawings, report files): a
+        # stored copy would outlive the site check and the session that allowed it.
+        headers["Cache-Control"] = PRIVATE
+        headers.pop("Expires", None)
     return response
 
 

@@ -8,6 +8,7 @@ from ..forms import rerender_on_refusal
 from ..refusal import Refusal
 from ..auth.access import ensure_owner
 from ..checklists import SEVERITY_LABELS, rules
+from ..evidence import blobgc
 from ..evidence import data as evidence
 from . import data, pages, record
 from .blueprint import audit_for, bp
@@ -53,10 +54,10 @@ def submit(audit_id):
                                     attempt=password_attempt())
     # Both drawings are checked before either is stored, so a refusal leaves no file behind.
     drawings = [signature_png(request.form.get(k)) for k in ("drawing", "auditee_drawing")]
-    drawing, auditee_drawing = (get_blob_store().put(d) if d else None for d in drawings)
-    audit, created = record.submit(db, audit_id, signer, drawing_sha256=drawing,
-                                   auditee_name=request.form.get("auditee_name", ""),
-                                   auditee_drawing_sha256=auditee_drawing)
+    # A refused submission (an item missing since the review, …) leaves no drawing file behind.
+    audit, created = blobgc.with_blobs(db, get_blob_store(), drawings, lambda drawing, auditee_drawing: record.submit(
+        db, audit_id, signer, drawing_sha256=drawing, auditee_name=request.form.get("auditee_name", ""),
+        auditee_drawing_sha256=auditee_drawing))
     flash(f"Audit {audit['number']} submitted and signed." if created
           else f"Audit {audit['number']} was already submitted.", "success")
     return redirect(url_for("audits.show", audit_id=audit_id), 303)
@@ -123,6 +124,4 @@ def signature_drawing_image(audit_id, signature_id):
     store = get_blob_store()
     if sig is None or not sig["drawing_sha256"] or not store.exists(sig["drawing_sha256"]):
         abort(404)
-    response = send_file(store.path(sig["drawing_sha256"]), mimetype="image/png", max_age=365 * 86400)
-    response.cache_control.private = True
-    return response
+    return send_file(store.path(sig["drawing_sha256"]), mimetype="image/png")  # never cached: security.py

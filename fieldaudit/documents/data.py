@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from .. import db as dbm
 from .. import ids, settings, trail
+from ..evidence import blobgc
 from . import attachments
 from ..refusal import Refusal
 
@@ -306,6 +307,8 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
         if not any(v["status"] == "effective" for v in versions_of(db, doc["id"])):
             dbm.execute(db, "UPDATE documents SET title = ?, updated_at = ? WHERE id = ?",
                         (title, ids.now_iso(), doc["id"]))
+    if store is not None and version["attachment_sha256"] not in (None, sha):
+        blobgc.collect(db, store, [version["attachment_sha256"]])  # the replaced file, unless another row names it
     return get_version(db, version_id)
 
 

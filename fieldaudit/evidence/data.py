@@ -6,7 +6,7 @@ from .. import ids, settings
 from ..checklists import store as checklist_store
 from ..refusal import Refusal
 from . import annotate as annotation
-from . import pipeline
+from . import blobgc, pipeline
 from .blobstore import BlobStore
 from .limits import DEFAULT, Limits
 
@@ -60,9 +60,16 @@ def _processed(db, data: bytes, limits: Limits) -> dict:
     if known:
         return {k: known[k] for k in ("sha256", "thumb_sha256", "original_sha256", "mime", "mime_in", "width",
                                       "height", "thumb_width", "thumb_height", "bytes", "original_width",
-                                      "original_height", "captured_at")} | {"_blobs": None}
+                                      "original_height", "captured_at")} | {"_blobs": None,
+                                                                             "_upload": (data, limits)}
+    return _ingested(data, limits)
+
+
+def _ingested(data: bytes, limits: Limits) -> dict:
+    """Run one upload through the pipeline: its row fields and, in `_blobs`, the bytes to store."""
     photo = pipeline.ingest(data, max_side=limits.max_side, thumb_side=limits.thumb_side,
-                            max_pixels=limits.max_pixels, max_bytes=limits.max_bytes)
+                            max_pixels=limits.max_pixels, max_bytes=limits.max_bytes,
+                            max_pixels_full=limits.max_pixels_full)
     return {"sha256": photo.image_sha256, "thumb_sha256": photo.thumb_sha256,
             "original_sha256": photo.original_sha256, "mime": "image/jpeg", "mime_in": photo.mime_in,
             "width": photo.width, "height": photo.height, "thumb_width": photo.thumb_width,
@@ -71,8 +78,16 @@ def _processed(db, data: bytes, limits: Limits) -> dict:
             "_blobs": (photo.image, photo.thumb)}
 
 
+def check_count(count: int, limits: Limits = DEFAULT) -> None:
+    """Refuse more photos in one request than PHOTO_MAX_FILES: each holds a worker for its decode."""
+    if count > limits.max_files:
+        raise pipeline.PhotoError(f"{count} photos were sent at once; the limit is {limits.max_files} per upload. "
+                                  "Send them in smaller batches.", 413)
+
+
 def process(db, uploads: list[bytes], limits: Limits = DEFAULT) -> list[dict]:
     """Run every upload through the pipeline within `limits`; raises PhotoError before anything is stored."""
+    check_count(len(uploads), limits)
     return [_processed(db, data, limits) for data in uploads]
 
 
@@ -87,6 +102,18 @@ def attach(db, store: BlobStore, audit: dict, uploads: list[bytes], *, by: str, 
                 finding_id=finding_id, caption=caption, derived_from=derived_from)
 
 
+def _kept(store: BlobStore, item: dict) -> dict:
+    """Under the write lock: the item with both its files on disk, whatever a concurrent removal took."""
+    blobs = item["_blobs"] or (None, None)
+    if all(blobgc.keep(store, item[k], blob) for k, blob in zip(("sha256", "thumb_sha256"), blobs)):
+        return item
+    # Reused from a row that was removed (with its files) meanwhile: decode again; rare, so done under the lock.
+    fresh = _ingested(*item["_upload"])
+    for sha, blob in zip((fresh["sha256"], fresh["thumb_sha256"]), fresh["_blobs"]):
+        blobgc.keep(store, sha, blob)
+    return fresh
+
+
 def link(db, store: BlobStore, audit: dict, processed: list[dict], *, by: str, question_id: str | None = None,
          finding_id: str | None = None, caption: str = "", derived_from: str | None = None) -> list[dict]:
     """Store processed photos and link them (inside the caller's transaction, if any); no orphan file on failure."""
@@ -94,16 +121,17 @@ def link(db, store: BlobStore, audit: dict, processed: list[dict], *, by: str, q
     rows: list[dict] = []
     try:
         for item in processed:
-            item = dict(item)
-            blobs = item.pop("_blobs") or ()
-            for sha, blob in zip((item["sha256"], item["thumb_sha256"]), blobs):
+            # Written before the lock so the fsyncs do not hold up other writers; checked again under it.
+            for sha, blob in zip((item["sha256"], item["thumb_sha256"]), item["_blobs"] or ()):
                 if not store.exists(sha):
                     written.append(store.put(blob))
         with dbm.transaction(db):
             _check_target(db, dbm.query_one(db, "SELECT * FROM audits WHERE id = ?", (audit["id"],)),
                           question_id, finding_id)
             for item in processed:
-                item = {k: v for k, v in item.items() if k != "_blobs"}
+                item = _kept(store, item)
+                written += [item["sha256"], item["thumb_sha256"]]
+                item = {k: v for k, v in item.items() if not k.startswith("_")}
                 existing = dbm.query_one(
                     db, "SELECT * FROM evidence WHERE audit_id = ? AND COALESCE(question_id, '') = ? AND"
                         " COALESCE(finding_id, '') = ? AND original_sha256 = ?",
@@ -125,11 +153,8 @@ def link(db, store: BlobStore, audit: dict, processed: list[dict], *, by: str, q
 
 
 def drop_unreferenced(db, store: BlobStore, shas) -> None:
-    """Delete blobs no evidence row names (after a failed attach or a deletion)."""
-    for sha in set(shas):
-        used = dbm.scalar(db, "SELECT COUNT(*) FROM evidence WHERE sha256 = ? OR thumb_sha256 = ?", (sha, sha))
-        if not used:
-            store.delete(sha)
+    """Delete the blobs among `shas` that no row of any table names (after a failed attach or a deletion)."""
+    blobgc.collect(db, store, shas)
 
 
 def set_caption(db, evidence: dict, caption: str) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
 from ..refusal import Refusal
+from . import decoding
 from .limits import DEFAULT
 
 JPEG_QUALITY = 85
@@ -259,10 +260,22 @@ def _draft_target(width: int, height: int, max_side: int) -> tuple[int, int] | N
     return (max_side, short_target) if width >= height else (short_target, max_side)
 
 
-def _decoded(data: bytes, max_pixels: int, max_side: int) -> tuple[Image.Image, dict]:
+def _check_full_decode(source: Image.Image, max_pixels_full: int) -> None:
+    """Refuse a photo that would be decoded at full size (not JPEG) and has more pixels than that budget allows."""
+    width, height = source.size
+    if source.format not in ("JPEG", "MPO") and width * height > max_pixels_full:
+        name = {"WEBP": "WebP", "HEIF": "HEIC"}.get(source.format, source.format)
+        raise PhotoError(f"The {name} photo is {width} × {height} pixels ({width * height / 1e6:.0f} megapixels); "
+                         f"the limit for {name} is {max_pixels_full / 1e6:g} megapixels. Send it as a JPEG or "
+                         "use a lower camera resolution.", 413)
+
+
+def _decoded(data: bytes, max_pixels: int, max_side: int,
+             max_pixels_full: int = DEFAULT.max_pixels_full) -> tuple[Image.Image, dict]:
     """Open, check, decode (reduced for JPEG) and orient; returns the image and the facts read on the way."""
     # Not closed with `with`: close() would free the pixels, and a BytesIO holds no OS resource to release.
     source = _open(data, max_pixels)
+    _check_full_decode(source, max_pixels_full)
     size = source.size
     target = _draft_target(*size, max_side)
     if target and source.format in ("JPEG", "MPO"):
@@ -277,7 +290,8 @@ def _decoded(data: bytes, max_pixels: int, max_side: int) -> tuple[Image.Image, 
 
 
 def ingest(data: bytes, *, max_side: int = DEFAULT.max_side, thumb_side: int = DEFAULT.thumb_side,
-           max_pixels: int = DEFAULT.max_pixels, max_bytes: int = DEFAULT.max_bytes) -> ProcessedPhoto:
+           max_pixels: int = DEFAULT.max_pixels, max_bytes: int = DEFAULT.max_bytes,
+           max_pixels_full: int = DEFAULT.max_pixels_full) -> ProcessedPhoto:
     """Validate an uploaded photo and produce the bounded JPEG and thumbnail to store (see ARCHITECTURE §5)."""
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         # Someone flipped Pillow's global switch; we would store half-grey evidence without noticing.
@@ -287,8 +301,9 @@ def ingest(data: bytes, *, max_side: int = DEFAULT.max_side, thumb_side: int = D
     if len(data) > max_bytes:
         raise PhotoError(f"The photo file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB. "
                          "Use a lower camera resolution.", 413)
-    with _quiet():
-        im, facts = _decoded(data, max_pixels, max_side)
+    # One of the server's few decode slots for the whole decode-to-encode, where the memory and CPU go.
+    with decoding.slot(), _quiet():
+        im, facts = _decoded(data, max_pixels, max_side, max_pixels_full)
         original_sha256 = hashlib.sha256(data).hexdigest()
         bounded = _to_srgb(_bound(_flatten(im), max_side), facts["icc"])
         del im  # the decoded frame is no longer needed; let it go before encoding

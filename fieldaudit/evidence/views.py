@@ -10,10 +10,18 @@ from ..appdb import get_db
 from ..audits import data as audits
 from ..audits import pages
 from ..auth.access import ensure_found, ensure_owner
-from . import data
+from . import data, decoding
 from .limits import from_config
 
 bp = Blueprint("evidence", __name__)
+bp.record_once(lambda state: decoding.configure(from_config(state.app.config).decode_slots))
+
+
+@bp.before_app_request
+def limit_photo_count():
+    """Refuse a request carrying more photos than PHOTO_MAX_FILES, whichever form sent them (upload, section)."""
+    if request.method == "POST" and request.files:
+        data.check_count(sum(1 for _, f in request.files.items(multi=True) if f and f.filename), limits())
 
 
 def limits() -> data.Limits:
@@ -76,13 +84,8 @@ def _send(sha: str):
     store = blob_store()
     if not store.exists(sha):
         abort(404, description="This photo's file is missing from the data folder.")
-    response = send_file(store.path(sha), mimetype="image/jpeg", etag=sha, conditional=True,
-                         max_age=365 * 86400)
-    # Content-addressed, so it never changes; private because it is served behind the site check.
-    response.cache_control.public = False
-    response.cache_control.private = True
-    response.cache_control.immutable = True
-    return response
+    # Not cached (security.set_headers): the site check must run for every view of a photo.
+    return send_file(store.path(sha), mimetype="image/jpeg", etag=sha, conditional=True)
 
 
 @bp.get("/evidence/<evidence_id>/image")
