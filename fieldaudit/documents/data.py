@@ -114,14 +114,28 @@ _VERSION_SELECT = ("SELECT v.*, a.display_name AS author_name, p.display_name AS
                    " LEFT JOIN users p ON p.id = v.approved_by")
 
 
+def _with_authors(db, rows: list[dict], where: str, param: str) -> list[dict]:
+    """Give each version its `authors`: everyone who started or changed it, in the order they first did."""
+    found: dict[str, list[dict]] = {}
+    for row in dbm.query(db, "SELECT x.version_id, u.id, u.display_name FROM document_version_authors x"
+                             " JOIN users u ON u.id = x.user_id JOIN document_versions v ON v.id = x.version_id"
+                             f" WHERE {where} ORDER BY x.first_at, u.display_name", (param,)):
+        found.setdefault(row.pop("version_id"), []).append(row)
+    for row in rows:
+        row["authors"] = found.get(row["id"], [])
+    return rows
+
+
 def versions_of(db, document_id: str) -> list[dict]:
-    """A document's versions, newest first."""
-    return dbm.query(db, _VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version DESC", (document_id,))
+    """A document's versions, newest first, each with its authors."""
+    rows = dbm.query(db, _VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version DESC", (document_id,))
+    return _with_authors(db, rows, "v.document_id = ?", document_id)
 
 
 def get_version(db, version_id: str) -> dict | None:
-    """One version with its author's and approver's names."""
-    return dbm.query_one(db, _VERSION_SELECT + " WHERE v.id = ?", (version_id,))
+    """One version with its author's and approver's names and everyone who changed it."""
+    row = dbm.query_one(db, _VERSION_SELECT + " WHERE v.id = ?", (version_id,))
+    return _with_authors(db, [row], "v.id = ?", version_id)[0] if row else None
 
 
 def documents_at_workstation(db, workstation_id: str) -> list[dict]:
@@ -228,9 +242,17 @@ def _insert_version(db, doc, number, title, body, summary, sha, mime, by, size=N
            "author_id": by, "effective_date": None, "submitted_at": None, "approved_by": None,
            "approved_at": None, "effective_at": None, "ended_at": None}
     db["document_versions"].insert(row)
+    _add_author(db, row["id"], by)
     trail.append(db, actor_id=by, action="document.version_started", record_type="document_version",
                  record_id=row["id"], payload={"code": doc["code"], "version": number})
     return row
+
+
+def _add_author(db, version_id: str, user_id: str) -> None:
+    """Count a person among a draft's authors (once; the first time stays)."""
+    dbm.execute(db, "INSERT INTO document_version_authors (version_id, user_id, first_at, origin) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (version_id, user_id) DO NOTHING",
+                (version_id, user_id, ids.now_iso(), settings.device_id(db)))
 
 
 def update_document(db, document_id: str, *, kind: str, by: str, site_ids=(), workstation_ids=(),
@@ -298,11 +320,20 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
             mime = version["attachment_mime"]
         doc = get_document(db, version["document_id"])
         title, summary = title.strip()[:200], (change_summary or "").strip()[:2000]
+        saved = {"title": title, "body": body or "", "change_summary": summary, "attachment_sha256": sha}
+        changed = [key for key, value in saved.items() if version[key] != value]
+        if not changed:
+            return version  # saving what is there changes nothing and makes nobody an author
+        new_hash = content_hash(doc["code"], version["version"], title, body or "", summary, sha)
         dbm.execute(db, "UPDATE document_versions SET title = ?, body = ?, change_summary = ?, attachment_sha256 = ?,"
                         " attachment_mime = ?, attachment_bytes = ?, content_hash = ?, updated_at = ? WHERE id = ?",
-                    (title, body or "", summary, sha, mime, size,
-                     content_hash(doc["code"], version["version"], title, body or "", summary, sha), ids.now_iso(),
-                     version_id))
+                    (title, body or "", summary, sha, mime, size, new_hash, ids.now_iso(), version_id))
+        _add_author(db, version_id, by)
+        trail.append(db, actor_id=by, action="document.draft_edited", record_type="document_version",
+                     record_id=version_id, payload={
+                         "code": doc["code"], "version": version["version"],
+                         "changed": [{"attachment_sha256": "attachment"}.get(k, k) for k in changed],
+                         "before": version["content_hash"], "after": new_hash})
         if not any(v["status"] == "effective" for v in versions_of(db, doc["id"])):
             dbm.execute(db, "UPDATE documents SET title = ?, updated_at = ? WHERE id = ?",
                         (title, ids.now_iso(), doc["id"]))
