@@ -41,8 +41,12 @@ def _scope_from_form(form) -> tuple[list[str], list[str]]:
 
 
 def _form_page(doc: dict | None, form, error: str | None):
+    sites = _authorable_sites()
+    # An owner works at every site of the document; a new one's sites are not chosen yet, so any of mine.
+    people = users.people_at(get_db(), doc["site_ids"], every=True) if doc else \
+        users.people_at(get_db(), [s["id"] for s in sites])
     return render_template("documents/form.html", doc=doc, form=form, error=error, kinds=data.KINDS,
-                           sites=_authorable_sites(), people=users.list_users(get_db()))
+                           sites=sites, people=people)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from .. import db as dbm
 from .. import ids, settings, trail
+from ..auth import users
 from . import attachments
 from ..refusal import Refusal
 
@@ -224,6 +225,8 @@ def create_document(db, *, code: str, title: str, kind: str, by: str, site_ids=(
             raise DocumentError(f"A document with code {code} already exists; open it and start a new version.",
                                 409)
         sites, stations = _scope(db, site_ids, workstation_ids)
+        if owner_id:
+            users.check_role_at(db, owner_id, sites)  # the owner answers for it at every site it applies to
         doc = {**_stamp(db), "code": code, "title": title.strip()[:200], "kind": kind, "owner_id": owner_id or by,
                "review_months": months, "next_review_date": None}
         db["documents"].insert(doc)
@@ -269,6 +272,8 @@ def update_document(db, document_id: str, *, kind: str, by: str, site_ids=(), wo
             raise DocumentError("Give the next review date as YYYY-MM-DD.") from None
     with dbm.transaction(db):
         sites, stations = _scope(db, site_ids, workstation_ids)
+        if owner_id and owner_id != doc["owner_id"]:
+            users.check_role_at(db, owner_id, sites)
         dbm.execute(db, "UPDATE documents SET kind = ?, owner_id = ?, review_months = ?, next_review_date = ?,"
                         " updated_at = ? WHERE id = ?",
                     (kind, owner_id or doc["owner_id"], months, review, ids.now_iso(), document_id))

@@ -3,6 +3,8 @@
 `mixed` is quality manager at PLTA and operator at PLTB, with no role at PLTC: every route family lets them act at
 PLTA, refuses them at PLTB with 403 (they have a role there) and answers 404 at PLTC (they have none).
 """
+from datetime import timedelta
+
 import pytest
 
 from fieldaudit import ids
@@ -40,7 +42,8 @@ def sites(db, plant, checklist_version):  # noqa: F811
 
 
 def _today() -> str:
-    return ids.utc_now().date().isoformat()
+    # Tomorrow in UTC is never before a CAPA's raising day, whatever the site's time zone (PLTA is ahead of UTC).
+    return (ids.utc_now() + timedelta(days=1)).date().isoformat()
 
 
 def _check(response, key, allowed=(200, 303)):

@@ -87,7 +87,7 @@ def test_each_step_needs_its_content(db, plant, capa, target, message):
         walk_to(db, plant, capa, FLOW[FLOW.index(target) - 1])
         if target == "effectiveness_check":
             capa_actions.add_action(db, capa, kind="corrective", description="Open one", owner_id=plant["qm"]["id"],
-                            due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
+                            due_date=data.local_today(plant["a"]["timezone"]).isoformat(), by=plant["qm"]["id"])
     before = data.get_capa(db, capa["id"])
     with pytest.raises(states.TransitionError, match=message):
         capa_commands.transition(db, capa["id"], target, expected_state=before["state"], by=plant["qm"]["id"],
@@ -176,7 +176,7 @@ def test_due_date_before_raised_is_refused(db, plant, capa):
 
 def test_action_owner_may_only_report_status(db, plant, capa):
     action = capa_actions.add_action(db, capa, kind="corrective", description="Fix", owner_id=plant["operator"]["id"],
-                             due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
+                             due_date=data.local_today(plant["a"]["timezone"]).isoformat(), by=plant["qm"]["id"])
     with pytest.raises(data.CapaError) as caught:
         capa_actions.update_action(db, capa, action, {"due_date": "2099-01-01"}, plant["operator"]["id"], owner_only=True)
     assert caught.value.status == 403
