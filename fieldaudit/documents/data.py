@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from .. import db as dbm
 from .. import ids, settings, trail
 from ..auth import users
+from ..evidence.limits import DEFAULT as PHOTO_LIMITS
 from . import attachments
 from ..refusal import Refusal
 
@@ -302,14 +303,17 @@ def new_version(db, document_id: str, by: str) -> dict:
 
 def save_draft(db, version_id: str, *, title: str, body: str, change_summary: str, by: str, store=None,
                attachment: bytes | None = None, remove_attachment: bool = False,
-               max_bytes: int = attachments.MAX_BYTES) -> dict:
+               max_bytes: int = attachments.MAX_BYTES, max_pixels: int = PHOTO_LIMITS.max_pixels) -> dict:
     """Save a draft's content; anything past draft is refused (and the database refuses it too)."""
     ensure_authoring(db)
     if not (title or "").strip():
         raise DocumentError("The version needs a title.")
     if len(body or "") > MAX_BODY:
         raise DocumentError(f"The text is longer than {MAX_BODY:,} characters; attach a PDF instead.", 413)
-    mime = attachments.identify(attachment, max_bytes) if attachment is not None else None
+    if attachment is not None:
+        attachment, mime = attachments.prepare(attachment, max_bytes, max_pixels)
+    else:
+        mime = None
     with dbm.transaction(db):
         version = get_version(db, version_id)
         if version["status"] != "draft":

@@ -136,8 +136,7 @@ def _check_inputs(version: Version, command: Command, actor: Actor, today: date,
     if name == "approve":
         if version.written_by(actor.id):
             return Refused("You wrote or changed this version; another quality manager, who did neither, must "
-                           "approve it.",
-                           403, "forbidden")
+                           "approve it.", 403, "forbidden")
         day = parse_date(command.effective_date)
         if day is None:
             return Refused("Give the effective date as YYYY-MM-DD.", 422, "invalid")
