@@ -53,6 +53,41 @@ def list_users(db, site_ids=None) -> list[dict]:
             " ORDER BY display_name", tuple(site_ids))
 
 
+def people_at(db, site_ids, *, every: bool = False) -> list[dict]:
+    """Active users with a role at one of `site_ids` (at every one with every=True), by display name.
+
+    A role at all sites counts at each: these are the people a record of those sites may be given to.
+    """
+    wanted = set(site_ids or ())
+    if not wanted:
+        return []
+    marks = ", ".join("?" for _ in wanted)
+    found: dict[str, dict] = {}
+    for row in dbm.query(db, "SELECT u.*, m.site_id AS role_site FROM users u JOIN memberships m ON m.user_id = u.id"
+                             f" WHERE u.active = 1 AND (m.site_id IS NULL OR m.site_id IN ({marks}))"
+                             " ORDER BY u.display_name, u.id", tuple(wanted)):
+        site = row.pop("role_site")
+        person = found.setdefault(row["id"], {**row, "sites": set()})
+        person["sites"] |= wanted if site is None else {site}
+    return [{k: v for k, v in p.items() if k != "sites"} for p in found.values()
+            if (p["sites"] >= wanted if every else p["sites"])]
+
+
+def check_role_at(db, user_id: str | None, site_ids) -> dict:
+    """The active user `user_id` if they have a role at every one of `site_ids`; refused (422) otherwise."""
+    user = get_user(db, user_id) if user_id else None
+    if user is None:
+        raise UserError("That person is not a user of this server; choose someone from the list.")
+    if not user["active"]:
+        raise UserError(f"{user['display_name']}'s account is disabled; choose someone else.")
+    if any(p["id"] == user["id"] for p in people_at(db, site_ids, every=True)):
+        return user
+    have = {m["site_id"] for m in memberships(db, user["id"])}
+    missing = [r["code"] for r in dbm.query(db, "SELECT id, code FROM sites ORDER BY code") if r["id"] in
+               set(site_ids) - have]
+    raise UserError(f"{user['display_name']} has no role at {', '.join(missing)}; choose someone who works there.")
+
+
 def create_user(db, username: str, display_name: str, password: str, *, email: str = "",
                 hash_method: str = "scrypt") -> dict:
     """Create a user with a hashed password."""

@@ -3,6 +3,7 @@ import json
 
 from .. import db as dbm
 from .. import ids, settings
+from ..auth import users
 from . import states
 from .data import CapaError, add_event, calendar_date, due_status
 
@@ -32,6 +33,8 @@ def add_action(db, capa: dict, *, kind: str, description: str, owner_id: str, du
         raise CapaError("Every action needs a due date.", 422)
     now = ids.now_iso()
     with dbm.transaction(db):
+        # The owner sees the CAPA's number, title and this text in My actions: only people of its site.
+        users.check_role_at(db, owner_id, [capa["site_id"]])
         row = {"id": ids.new_id(), "capa_id": capa["id"], "kind": kind, "description": description.strip()[:4000],
                "owner_id": owner_id, "due_date": due, "status": "open", "done_at": None, "done_note": "",
                "field_stamps": "{}", "created_at": now, "updated_at": now, "origin": settings.device_id(db)}
@@ -75,6 +78,8 @@ def update_action(db, capa: dict, action: dict, fields: dict, by: str, *, owner_
             value = value.strip()[:4000] if isinstance(value, str) and key != "due_date" else value
             if current[key] == value:
                 continue
+            if key == "owner_id":
+                users.check_role_at(db, value, [capa["site_id"]])
             dbm.execute(db, f"UPDATE capa_actions SET {key} = ? WHERE id = ?", (value, action["id"]))
             stamps[key] = {"at": now, "by": by, "origin": settings.device_id(db)}
             add_event(db, capa["id"], by, "action", f"action.{key}", current[key], value, note=current["description"])

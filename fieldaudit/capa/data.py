@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from .. import db as dbm
 from .. import ids, settings, trail
 from ..audits.data import next_number
+from ..auth import users
 from . import states
 from ..refusal import Refusal
 
@@ -92,6 +93,8 @@ def create_capa(db, *, site: dict, title: str, by: str, source: str = "internal"
     now, today = ids.now_iso(), local_today(site["timezone"]).isoformat()
     due = calendar_date(due_date, today, "The due date")
     with dbm.transaction(db):
+        if owner_id:
+            users.check_role_at(db, owner_id, [site["id"]])
         row = {"id": ids.new_id(), "number": next_number(db, f"CAPA-{site['code']}"), "site_id": site["id"],
                "title": title.strip()[:200], "description": description.strip()[:8000], "source": source,
                "source_ref": source_ref.strip()[:200], "severity": severity, "state": "open", "state_reason": "",
@@ -213,6 +216,8 @@ def update_fields(db, capa: dict, fields: dict, by: str) -> list[str]:
         for key, value in clean.items():
             if current[key] == value:
                 continue
+            if key == "owner_id" and value:
+                users.check_role_at(db, value, [capa["site_id"]])  # who owns it sees it: only its site's people
             stored = json.dumps(value, ensure_ascii=False) if key == "whys" else value
             dbm.execute(db, f"UPDATE capas SET {key} = ? WHERE id = ?", (stored, capa["id"]))
             # Per-field stamps are what a later offline merge compares, field by field.

@@ -104,7 +104,7 @@ def create():
 
     def page(error=None):
         return render_template("capa/new.html", findings=findings, sites=sites, site_id=site_id,
-                               people=users.list_users(db, [site_id] if site_id else []), form=source,
+                               people=users.people_at(db, [site_id] if site_id else []), form=source,
                                prefill=prefill, sources=states.SOURCES, severity_labels=SEVERITY_LABELS, error=error)
 
     if request.method == "GET":
@@ -140,7 +140,7 @@ def _show_context(capa: dict, **extra) -> dict:
             "findings": triage.linked_findings(db, capa["id"]), "state_labels": states.STATE_LABELS,
             "targets": states.allowed_targets(capa["state"]), "categories": states.CATEGORIES,
             "kinds": states.ACTION_KINDS, "sources": states.SOURCES, "severity_labels": SEVERITY_LABELS,
-            "people": users.list_users(db, [capa["site_id"]]), "flow": states.FLOW,
+            "people": users.people_at(db, [capa["site_id"]]), "flow": states.FLOW,
             "dropped": states.DROPPED, "reopen": states.REOPEN, "buttons": states.BUTTON_LABELS,
             "can_manage": current_user.can("manage_capa", capa["site_id"]),
             "can_see_evidence": current_user.can("view_audits", capa["site_id"]),
@@ -189,8 +189,6 @@ def add_action(capa_id):
     capa = access.managed(get_db(), capa_id)
     form = request.form
     owner = form.get("owner_id", "")
-    if owner and not users.get_user(get_db(), owner):
-        abort(404)
     forms.rerender_on_refusal(lambda error: render_template("capa/show.html", **_show_context(capa, error=error)))
     capa_actions.add_action(get_db(), capa, kind=form.get("kind", ""), description=form.get("description", ""),
                             owner_id=owner, due_date=form.get("due_date", ""), by=current_user.id)
@@ -207,6 +205,8 @@ def update_action(capa_id, action_id):
     manager = current_user.can("manage_capa", capa["site_id"])
     fields = {k: request.form[k] for k in ("status", "done_note", "description", "owner_id", "due_date", "kind")
               if k in request.form}
+    if not htmx.is_htmx():  # the owner's htmx row has no form to show again; the manager's CAPA page has
+        forms.rerender_on_refusal(lambda error: render_template("capa/show.html", **_show_context(capa, error=error)))
     capa_actions.update_action(db, capa, action, fields, current_user.id, owner_only=not manager)
     if htmx.is_htmx():
         return render_template("capa/_my_action.html", a=_my_row(db, action_id))

@@ -1,13 +1,10 @@
-"""Checks on a version's attachment: a real PDF or a real image, bounded in size, named only by its hash."""
-import io
-import warnings
-
-from PIL import Image
+"""Checks on a version's attachment: a real PDF, or an image made safe by the photo pipeline; named by its hash."""
+from ..evidence import limits, pipeline
 from ..refusal import Refusal
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 50_000_000
-IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# A scanned A4 page at 300 dpi (3508 px high) keeps its full resolution; photos are bounded tighter.
+MAX_SIDE = 4000
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
@@ -17,8 +14,13 @@ class AttachmentError(Refusal):
     status = 422
 
 
-def identify(data: bytes, max_bytes: int = MAX_BYTES) -> str:
-    """The MIME type of an acceptable attachment, judged by its content (never by its name or declared type)."""
+def prepare(data: bytes, max_bytes: int = MAX_BYTES,
+            max_pixels: int = limits.DEFAULT.max_pixels) -> tuple[bytes, str]:
+    """The bytes to store and their MIME type, judged by content (never by the file's name or declared type).
+
+    A PDF is kept as sent. An image goes through the evidence photo pipeline, like any photo: decoded completely
+    within the pixel budget, then stored as a new JPEG without EXIF, GPS or any other metadata.
+    """
     if len(data) > max_bytes:
         raise AttachmentError(f"The attachment is {len(data) / 1048576:.1f} MiB; the limit is "
                               f"{max_bytes / 1048576:.0f} MiB. Reduce it (e.g. print to PDF again at lower "
@@ -26,21 +28,12 @@ def identify(data: bytes, max_bytes: int = MAX_BYTES) -> str:
     if not data:
         raise AttachmentError("The attached file is empty.")
     if data.startswith(b"%PDF-"):
-        return "application/pdf"
+        return data, "application/pdf"
     try:
-        with warnings.catch_warnings():
-            # A decompression-bomb warning is a refusal here, not a log line.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                fmt = im.format
-                if im.width * im.height > MAX_PIXELS:
-                    raise AttachmentError(f"The image is {im.width}×{im.height} pixels; the limit is "
-                                          f"{MAX_PIXELS // 1_000_000} megapixels.", 413)
-                im.verify()
-    except AttachmentError:
-        raise
-    except Exception:  # Pillow raises many types for broken or foreign files; all mean "not an image we take"
-        fmt = None
-    if fmt not in IMAGE_TYPES:
-        raise AttachmentError("Attach a PDF or an image (PNG, JPEG or WebP); this file is neither.")
-    return IMAGE_TYPES[fmt]
+        photo = pipeline.ingest(data, max_side=MAX_SIDE, max_pixels=max_pixels, max_bytes=max_bytes)
+    except pipeline.PhotoError as exc:
+        if exc.status == 413:
+            raise AttachmentError(exc.message, 413) from exc
+        raise AttachmentError(f"Attach a PDF or an image (PNG, JPEG or WebP); this file is neither or cannot be "
+                              f"used: {exc.message}") from exc
+    return photo.image, "image/jpeg"

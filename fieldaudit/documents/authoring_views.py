@@ -6,6 +6,7 @@ from .. import forms
 from ..appdb import get_blob_store, get_db
 from ..auth import esign, password_attempt, users
 from ..auth.access import ensure, sites_with
+from ..evidence import limits
 from ..stations import data as stations
 from . import access, data, pages, states, workflow
 from .attachments import MAX_BYTES
@@ -41,8 +42,12 @@ def _scope_from_form(form) -> tuple[list[str], list[str]]:
 
 
 def _form_page(doc: dict | None, form, error: str | None):
+    sites = _authorable_sites()
+    # An owner works at every site of the document; a new one's sites are not chosen yet, so any of mine.
+    people = users.people_at(get_db(), doc["site_ids"], every=True) if doc else \
+        users.people_at(get_db(), [s["id"] for s in sites])
     return render_template("documents/form.html", doc=doc, form=form, error=error, kinds=data.KINDS,
-                           sites=_authorable_sites(), people=users.list_users(get_db()))
+                           sites=sites, people=people)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -107,7 +112,8 @@ def edit_draft(document_id, version_id):
     forms.rerender_on_refusal(lambda error: _draft_page(doc, version, form, error, max_bytes), FORM_STATUSES)
     data.save_draft(get_db(), version_id, title=form.get("title", ""), body=form.get("body", ""),
                     change_summary=form.get("change_summary", ""), by=current_user.id, store=get_blob_store(),
-                    attachment=blob, remove_attachment=form.get("remove_attachment") == "yes", max_bytes=max_bytes)
+                    attachment=blob, remove_attachment=form.get("remove_attachment") == "yes", max_bytes=max_bytes,
+                    max_pixels=limits.from_config(current_app.config).max_pixels)
     flash("Draft saved.", "success")
     return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
 

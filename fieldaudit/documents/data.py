@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from .. import db as dbm
 from .. import ids, settings, trail
+from ..auth import users
+from ..evidence.limits import DEFAULT as PHOTO_LIMITS
 from ..evidence import blobgc
 from . import attachments
 from ..refusal import Refusal
@@ -115,14 +117,28 @@ _VERSION_SELECT = ("SELECT v.*, a.display_name AS author_name, p.display_name AS
                    " LEFT JOIN users p ON p.id = v.approved_by")
 
 
+def _with_authors(db, rows: list[dict], where: str, param: str) -> list[dict]:
+    """Give each version its `authors`: everyone who started or changed it, in the order they first did."""
+    found: dict[str, list[dict]] = {}
+    for row in dbm.query(db, "SELECT x.version_id, u.id, u.display_name FROM document_version_authors x"
+                             " JOIN users u ON u.id = x.user_id JOIN document_versions v ON v.id = x.version_id"
+                             f" WHERE {where} ORDER BY x.first_at, u.display_name", (param,)):
+        found.setdefault(row.pop("version_id"), []).append(row)
+    for row in rows:
+        row["authors"] = found.get(row["id"], [])
+    return rows
+
+
 def versions_of(db, document_id: str) -> list[dict]:
-    """A document's versions, newest first."""
-    return dbm.query(db, _VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version DESC", (document_id,))
+    """A document's versions, newest first, each with its authors."""
+    rows = dbm.query(db, _VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version DESC", (document_id,))
+    return _with_authors(db, rows, "v.document_id = ?", document_id)
 
 
 def get_version(db, version_id: str) -> dict | None:
-    """One version with its author's and approver's names."""
-    return dbm.query_one(db, _VERSION_SELECT + " WHERE v.id = ?", (version_id,))
+    """One version with its author's and approver's names and everyone who changed it."""
+    row = dbm.query_one(db, _VERSION_SELECT + " WHERE v.id = ?", (version_id,))
+    return _with_authors(db, [row], "v.id = ?", version_id)[0] if row else None
 
 
 def documents_at_workstation(db, workstation_id: str) -> list[dict]:
@@ -211,6 +227,8 @@ def create_document(db, *, code: str, title: str, kind: str, by: str, site_ids=(
             raise DocumentError(f"A document with code {code} already exists; open it and start a new version.",
                                 409)
         sites, stations = _scope(db, site_ids, workstation_ids)
+        if owner_id:
+            users.check_role_at(db, owner_id, sites)  # the owner answers for it at every site it applies to
         doc = {**_stamp(db), "code": code, "title": title.strip()[:200], "kind": kind, "owner_id": owner_id or by,
                "review_months": months, "next_review_date": None}
         db["documents"].insert(doc)
@@ -229,9 +247,17 @@ def _insert_version(db, doc, number, title, body, summary, sha, mime, by, size=N
            "author_id": by, "effective_date": None, "submitted_at": None, "approved_by": None,
            "approved_at": None, "effective_at": None, "ended_at": None}
     db["document_versions"].insert(row)
+    _add_author(db, row["id"], by)
     trail.append(db, actor_id=by, action="document.version_started", record_type="document_version",
                  record_id=row["id"], payload={"code": doc["code"], "version": number})
     return row
+
+
+def _add_author(db, version_id: str, user_id: str) -> None:
+    """Count a person among a draft's authors (once; the first time stays)."""
+    dbm.execute(db, "INSERT INTO document_version_authors (version_id, user_id, first_at, origin) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (version_id, user_id) DO NOTHING",
+                (version_id, user_id, ids.now_iso(), settings.device_id(db)))
 
 
 def update_document(db, document_id: str, *, kind: str, by: str, site_ids=(), workstation_ids=(),
@@ -248,6 +274,8 @@ def update_document(db, document_id: str, *, kind: str, by: str, site_ids=(), wo
             raise DocumentError("Give the next review date as YYYY-MM-DD.") from None
     with dbm.transaction(db):
         sites, stations = _scope(db, site_ids, workstation_ids)
+        if owner_id and owner_id != doc["owner_id"]:
+            users.check_role_at(db, owner_id, sites)
         dbm.execute(db, "UPDATE documents SET kind = ?, owner_id = ?, review_months = ?, next_review_date = ?,"
                         " updated_at = ? WHERE id = ?",
                     (kind, owner_id or doc["owner_id"], months, review, ids.now_iso(), document_id))
@@ -276,14 +304,17 @@ def new_version(db, document_id: str, by: str) -> dict:
 
 def save_draft(db, version_id: str, *, title: str, body: str, change_summary: str, by: str, store=None,
                attachment: bytes | None = None, remove_attachment: bool = False,
-               max_bytes: int = attachments.MAX_BYTES) -> dict:
+               max_bytes: int = attachments.MAX_BYTES, max_pixels: int = PHOTO_LIMITS.max_pixels) -> dict:
     """Save a draft's content; anything past draft is refused (and the database refuses it too)."""
     ensure_authoring(db)
     if not (title or "").strip():
         raise DocumentError("The version needs a title.")
     if len(body or "") > MAX_BODY:
         raise DocumentError(f"The text is longer than {MAX_BODY:,} characters; attach a PDF instead.", 413)
-    mime = attachments.identify(attachment, max_bytes) if attachment is not None else None
+    if attachment is not None:
+        attachment, mime = attachments.prepare(attachment, max_bytes, max_pixels)
+    else:
+        mime = None
     with dbm.transaction(db):
         version = get_version(db, version_id)
         if version["status"] != "draft":
@@ -299,11 +330,20 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
             mime = version["attachment_mime"]
         doc = get_document(db, version["document_id"])
         title, summary = title.strip()[:200], (change_summary or "").strip()[:2000]
+        saved = {"title": title, "body": body or "", "change_summary": summary, "attachment_sha256": sha}
+        changed = [key for key, value in saved.items() if version[key] != value]
+        if not changed:
+            return version  # saving what is there changes nothing and makes nobody an author
+        new_hash = content_hash(doc["code"], version["version"], title, body or "", summary, sha)
         dbm.execute(db, "UPDATE document_versions SET title = ?, body = ?, change_summary = ?, attachment_sha256 = ?,"
                         " attachment_mime = ?, attachment_bytes = ?, content_hash = ?, updated_at = ? WHERE id = ?",
-                    (title, body or "", summary, sha, mime, size,
-                     content_hash(doc["code"], version["version"], title, body or "", summary, sha), ids.now_iso(),
-                     version_id))
+                    (title, body or "", summary, sha, mime, size, new_hash, ids.now_iso(), version_id))
+        _add_author(db, version_id, by)
+        trail.append(db, actor_id=by, action="document.draft_edited", record_type="document_version",
+                     record_id=version_id, payload={
+                         "code": doc["code"], "version": version["version"],
+                         "changed": [{"attachment_sha256": "attachment"}.get(k, k) for k in changed],
+                         "before": version["content_hash"], "after": new_hash})
         if not any(v["status"] == "effective" for v in versions_of(db, doc["id"])):
             dbm.execute(db, "UPDATE documents SET title = ?, updated_at = ? WHERE id = ?",
                         (title, ids.now_iso(), doc["id"]))

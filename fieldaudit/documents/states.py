@@ -58,6 +58,13 @@ class Version:
     author_id: str
     has_content: bool = True
     effective_date: str | None = None
+    # Everyone who changed the content since the version was started (the author included): four eyes means the
+    # approver is none of them, or a second quality manager could rewrite a draft and approve it under its author.
+    authors: frozenset[str] = frozenset()
+
+    def written_by(self, person_id: str | None) -> bool:
+        """Whether a person started or changed this version."""
+        return person_id is not None and (person_id == self.author_id or person_id in self.authors)
 
 
 @dataclass(frozen=True)
@@ -127,8 +134,9 @@ def _check_inputs(version: Version, command: Command, actor: Actor, today: date,
     if name == "return" and not command.comment.strip():
         return Refused("Say what needs to change, so the author knows what to do.", 422, "invalid")
     if name == "approve":
-        if actor.id == version.author_id:
-            return Refused("You wrote this version; another quality manager must approve it.", 403, "forbidden")
+        if version.written_by(actor.id):
+            return Refused("You wrote or changed this version; another quality manager, who did neither, must "
+                           "approve it.", 403, "forbidden")
         day = parse_date(command.effective_date)
         if day is None:
             return Refused("Give the effective date as YYYY-MM-DD.", 422, "invalid")
@@ -159,13 +167,13 @@ def _past(command: str) -> str:
             "supersede": "superseded", "withdraw": "withdrawn"}[command]
 
 
-def available(state: str, actor: Actor, author_id: str) -> list[str]:
+def available(version: Version, actor: Actor) -> list[str]:
     """The person commands that could apply now (for buttons); the final word is still `decide`."""
     found = []
     for name in PERSON_COMMANDS:
-        if state not in TRANSITIONS[name]:
+        if version.state not in TRANSITIONS[name]:
             continue
-        if name == "approve" and (not actor.can_approve or actor.id == author_id):
+        if name == "approve" and (not actor.can_approve or version.written_by(actor.id)):
             continue
         if name != "approve" and not actor.can_author:
             continue

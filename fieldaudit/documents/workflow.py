@@ -17,7 +17,8 @@ def snapshot(version: dict) -> states.Version:
     """What the state machine needs of a stored version."""
     return states.Version(state=version["status"], author_id=version["author_id"],
                           has_content=bool((version["body"] or "").strip() or version["attachment_sha256"]),
-                          effective_date=version["effective_date"])
+                          effective_date=version["effective_date"],
+                          authors=frozenset(a["id"] for a in version["authors"]))
 
 
 def transition(db, version_id: str, command: states.Command, actor: states.Actor, *,

@@ -146,7 +146,19 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         raise PhotoError("The image has no pixels (zero width or height).", 400)
     if width * height > max_pixels:
         raise _too_many_pixels(f"is {width} × {height} pixels ({width * height / 1e6:.0f} megapixels)", max_pixels)
+    _check_data_fills(data, im)
     return im
+
+
+# A baseline or progressive JPEG spends at least one bit on every 8×8 block of its first component (pixels / 512
+# bytes); half of that leaves room for headers and odd encoders while catching a file cut short.
+JPEG_MIN_PIXELS_PER_BYTE = 1024
+
+
+def _check_data_fills(data: bytes, im: Image.Image) -> None:
+    """Refuse a JPEG whose data ends far before its size: libjpeg pads a cut-off scan with grey and says nothing."""
+    if im.format in ("JPEG", "MPO") and len(data) * JPEG_MIN_PIXELS_PER_BYTE < im.width * im.height:
+        raise _damaged()
 
 
 def _load(im: Image.Image, max_pixels: int) -> None:

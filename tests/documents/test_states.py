@@ -115,11 +115,23 @@ def test_unknown_command_is_invalid():
 
 
 def test_buttons_offered_match_the_rules():
-    assert states.available("draft", AUTHOR, "author") == ["submit", "withdraw"]
-    assert states.available("in_review", AUTHOR, "author") == ["return", "withdraw"]
-    assert states.available("in_review", APPROVER, "author") == ["approve", "return", "withdraw"]
-    assert states.available("effective", OPERATOR, "author") == []
-    assert states.available("superseded", APPROVER, "author") == []
+    assert states.available(version("draft"), AUTHOR) == ["submit", "withdraw"]
+    assert states.available(version("in_review"), AUTHOR) == ["return", "withdraw"]
+    assert states.available(version("in_review"), APPROVER) == ["approve", "return", "withdraw"]
+    assert states.available(version("effective"), OPERATOR) == []
+    assert states.available(version("superseded"), APPROVER) == []
+    # A quality manager who changed the draft is one of its authors: no approve button for them.
+    assert states.available(version("in_review", authors=frozenset({"author", "approver"})), APPROVER) == \
+        ["return", "withdraw"]
+
+
+def test_nobody_who_changed_a_version_approves_it():
+    edited = version("in_review", authors=frozenset({"author", "approver"}))
+    result = decide(edited, good_command("approve", "in_review"), APPROVER, TODAY)
+    assert isinstance(result, Refused) and result.status == 403 and "changed" in result.reason
+    third = Actor("third", can_author=True, can_approve=True)
+    assert decide(edited, good_command("approve", "in_review"), third, TODAY) == \
+        Transition("approve", "in_review", "approved", "2026-03-10")
 
 
 def row(vid, number, status, effective=None):

@@ -43,7 +43,8 @@ def test_approval_by_another_quality_manager_is_an_e_signature_in_the_trail(db, 
     assert (sig["printed_name"], sig["meaning"], sig["user_id"]) == ("Quinn Second", "approved", qm2["id"])
     assert sig["record_hash"] == approved["content_hash"]
     entries = [e["action"] for e in trail.entries_for(db, "document_version", vid)]
-    assert entries == ["document.version_started", "document.submitted", "document.approved", "document.effective"]
+    assert entries == ["document.version_started", "document.draft_edited", "document.submitted", "document.approved",
+                       "document.effective"]
     signed = next(e for e in trail.entries_for(db, "document_version", vid) if e["action"] == "document.approved")
     assert '"printed_name":"Quinn Second"' in signed["payload"] and '"meaning":"approved"' in signed["payload"]
     assert trail.verify_chains(db) == []
@@ -60,7 +61,7 @@ def test_self_approval_is_refused_and_changes_nothing(db, plant, doc):
     assert exc.value.status == 403
     assert status_of(db, vid) == "in_review" and db["signatures"].count == 0 and db["audit_trail"].count == before
     # The database refuses it too, whatever code path tries.
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be approved by its author"):
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be approved by (its author|one of its authors)"):
         db.conn.execute("UPDATE document_versions SET status = 'approved', approved_by = author_id WHERE id = ?",
                         (vid,))
 
@@ -88,7 +89,7 @@ def test_the_database_allows_one_effective_version_only(db, plant, doc, qm2):
     v2 = data.new_version(db, doc["id"], plant["qm"]["id"])
     # Even a raw insert of a second effective version is refused by the partial unique index.
     row = {**data.get_version(db, v2["id"]), "id": ids.new_id(), "version": 3, "status": "effective"}
-    for key in ("author_name", "approver_name"):
+    for key in ("author_name", "approver_name", "authors"):
         row.pop(key)
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         db["document_versions"].insert(row)
