@@ -60,11 +60,16 @@ def export():
 @bp.get("/triage")
 def triage_list():
     """Nonconformities waiting for a decision: open a CAPA, link to one, or record that none is needed."""
+    return _triage_page()
+
+
+def _triage_page(error=None):
     site_ids = sites_with("manage_capa", message="Triage is for quality managers.")
     db = get_db()
     return render_template("capa/triage.html", findings=triage.pending(db, site_ids),
                            open_capas=data.list_capas(db, site_ids=site_ids, state="active"),
-                           sites=stations.list_sites(db, site_ids), severity_labels=SEVERITY_LABELS)
+                           sites=stations.list_sites(db, site_ids), severity_labels=SEVERITY_LABELS, error=error,
+                           selected=set(request.values.getlist("finding_id")))
 
 
 @bp.post("/settings/<site_id>")
@@ -82,6 +87,7 @@ def settings(site_id):
 def dismiss(finding_id):
     """No CAPA needed, with the reason on record."""
     finding = ensure_found(data.finding_for_capa(get_db(), finding_id), "manage_capa")
+    forms.rerender_on_refusal(_triage_page)
     triage.dismiss(get_db(), finding["id"], request.form.get("reason", ""), current_user.id)
     flash(f"Recorded: no CAPA needed for {finding['audit_number']} finding {finding['number']}.", "success")
     return redirect(url_for("capa.triage_list"), 303)
@@ -93,6 +99,9 @@ def create():
     db = get_db()
     source = request.form if request.method == "POST" else request.args
     finding_ids = source.getlist("finding_id")
+    if source.get("from") == "triage" and not finding_ids:
+        # From the triage list an empty selection is a slip, not a wish for a blank CAPA.
+        return _triage_page("Select the findings this CAPA covers."), 422
     findings = [ensure_found(data.finding_for_capa(db, f), "manage_capa") for f in finding_ids]
     if len({f["site_id"] for f in findings}) > 1:
         abort(400, description="Findings of different sites cannot share one CAPA.")
