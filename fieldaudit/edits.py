@@ -12,6 +12,9 @@ PREFIX = "seen_"
 
 
 def _plain(value):
+    # A browser sends a textarea's line breaks as CRLF whatever the page showed.
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n")
     return "" if value in (None, [], "") else value
 
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import db as dbm
-from .. import ids, settings, trail
+from .. import edits, ids, settings, trail
 from . import attachments
 from ..refusal import Refusal
 
@@ -273,10 +273,16 @@ def new_version(db, document_id: str, by: str) -> dict:
                                latest["attachment_bytes"])
 
 
+DRAFT_EDITS = ("title", "body", "change_summary")
+
+
 def save_draft(db, version_id: str, *, title: str, body: str, change_summary: str, by: str, store=None,
                attachment: bytes | None = None, remove_attachment: bool = False,
-               max_bytes: int = attachments.MAX_BYTES) -> dict:
-    """Save a draft's content; anything past draft is refused (and the database refuses it too)."""
+               max_bytes: int = attachments.MAX_BYTES, seen: dict | None = None) -> dict:
+    """Save a draft's content; anything past draft is refused (and the database refuses it too).
+
+    With `seen` (what the form showed, edits.py) a text someone else changed since is kept and listed in the
+    returned version's "conflicts" with both texts."""
     ensure_authoring(db)
     if not (title or "").strip():
         raise DocumentError("The version needs a title.")
@@ -298,6 +304,9 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
             mime = version["attachment_mime"]
         doc = get_document(db, version["document_id"])
         title, summary = title.strip()[:200], (change_summary or "").strip()[:2000]
+        write, conflicts = edits.merge(version, {"title": title, "body": body or "", "change_summary": summary},
+                                       seen or {})
+        title, body, summary = (write.get(k, version[k]) for k in ("title", "body", "change_summary"))
         dbm.execute(db, "UPDATE document_versions SET title = ?, body = ?, change_summary = ?, attachment_sha256 = ?,"
                         " attachment_mime = ?, attachment_bytes = ?, content_hash = ?, updated_at = ? WHERE id = ?",
                     (title, body or "", summary, sha, mime, size,
@@ -306,7 +315,7 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
         if not any(v["status"] == "effective" for v in versions_of(db, doc["id"])):
             dbm.execute(db, "UPDATE documents SET title = ?, updated_at = ? WHERE id = ?",
                         (title, ids.now_iso(), doc["id"]))
-    return get_version(db, version_id)
+    return {**get_version(db, version_id), "conflicts": conflicts}
 
 
 def review_due_date(effective: str, months: int) -> str:
