@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fieldaudit import ids, trail
+from fieldaudit import trail
 from fieldaudit.capa import actions as capa_actions
 from fieldaudit.capa import data
 from tests.capa.test_workflow import walk_to
@@ -28,7 +28,8 @@ def tab(auth, capa_row) -> dict:
 
 
 def day(offset: int) -> str:
-    return (ids.utc_now().date() + timedelta(days=offset)).isoformat()
+    """A date `offset` days from today at site A (Berlin), where the CAPAs are raised."""
+    return (data.local_today("Europe/Berlin") + timedelta(days=offset)).isoformat()
 
 
 def test_a_move_saves_the_typed_fields_first(auth, db, plant, capa):
