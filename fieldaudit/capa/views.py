@@ -176,7 +176,7 @@ def _posted(form) -> tuple[dict, dict]:
     return fields, edits.seen_from(form)
 
 
-def _conflicted(capa_id: str, fields: dict, conflicts: list[dict]):
+def _conflicted(capa_id: str, conflicts: list[dict]):
     """409: the page as it is now with the person's text in each conflicting field, theirs shown beside it."""
     mine = {c["field"]: c["yours"] for c in conflicts}
     return _page(capa_id, edits.conflict_message(conflicts), typed=mine, conflicts=conflicts), 409
@@ -197,7 +197,7 @@ def update(capa_id):
     changed, conflicts = data.save_fields(get_db(), capa, fields, current_user.id, seen,
                                           request.form.get("early_reason", ""))
     if conflicts:
-        return _conflicted(capa_id, fields, conflicts)
+        return _conflicted(capa_id, conflicts)
     flash("Saved." if changed else "Nothing had changed.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
@@ -218,7 +218,7 @@ def transition(capa_id):
         by=current_user.id, command_id=f"{base}-{target}", reason=form.get(f"reason_{target}", form.get("reason", "")),
         early_reason=form.get("early_reason", ""), password=form.get("password", ""))
     if conflicts:
-        return _conflicted(capa_id, fields, conflicts)
+        return _conflicted(capa_id, conflicts)
     flash(f"{capa['number']} is now: {states.STATE_LABELS[capa['state']]}.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
