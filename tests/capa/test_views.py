@@ -71,7 +71,7 @@ def test_other_site_cannot_see_a_capa(auth, plant, capa):
 
 def test_action_owner_reports_progress_but_nothing_else(auth, plant, capa, db):
     action = capa_actions.add_action(db, capa, kind="corrective", description="Replace hose", owner_id=plant["operator"]["id"],
-                             due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
+                             due_date=data.local_today("Europe/Berlin").isoformat(), by=plant["qm"]["id"])
     auth.login("op.a")
     mine = auth.client.get("/capa/my-actions").get_data(as_text=True)
     assert "Replace hose" in mine and capa["number"] in mine

@@ -36,11 +36,11 @@ def prepare(db, plant, capa_row, target):
                            by)
     if target == "implementation":
         capa_actions.add_action(db, capa_row, kind="corrective", description="Replace clutch", owner_id=plant["operator"]["id"],
-                        due_date=(ids.utc_now().date() + timedelta(days=10)).isoformat(), by=by)
+                        due_date=(data.local_today("Europe/Berlin") + timedelta(days=10)).isoformat(), by=by)
     if target == "effectiveness_check":
         for action in capa_actions.list_actions(db, capa_row["id"]):
             capa_actions.update_action(db, capa_row, action, {"status": "done", "done_note": "Done"}, by, owner_only=False)
-        data.update_fields(db, capa_row, {"effectiveness_due": (ids.utc_now().date() + timedelta(days=30)).isoformat()},
+        data.update_fields(db, capa_row, {"effectiveness_due": (data.local_today("Europe/Berlin") + timedelta(days=30)).isoformat()},
                            by)
     if target == "closed":
         data.update_fields(db, data.get_capa(db, capa_row["id"]),
@@ -88,7 +88,7 @@ def test_each_step_needs_its_content(db, plant, capa, target, message):
         walk_to(db, plant, capa, FLOW[FLOW.index(target) - 1])
         if target == "effectiveness_check":
             capa_actions.add_action(db, capa, kind="corrective", description="Open one", owner_id=plant["qm"]["id"],
-                            due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
+                            due_date=data.local_today("Europe/Berlin").isoformat(), by=plant["qm"]["id"])
     before = data.get_capa(db, capa["id"])
     with pytest.raises(states.TransitionError, match=message):
         capa_commands.transition(db, capa["id"], target, expected_state=before["state"], by=plant["qm"]["id"],
@@ -167,7 +167,7 @@ def test_history_is_append_only(db, capa):
 
 
 def test_due_date_before_raised_is_refused(db, plant, capa):
-    earlier = (ids.utc_now().date() - timedelta(days=3)).isoformat()
+    earlier = (data.local_today("Europe/Berlin") - timedelta(days=3)).isoformat()
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):
         data.update_fields(db, capa, {"due_date": earlier}, plant["qm"]["id"])
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):
@@ -179,7 +179,7 @@ def test_due_date_before_raised_is_refused(db, plant, capa):
 
 def test_action_owner_may_only_report_status(db, plant, capa):
     action = capa_actions.add_action(db, capa, kind="corrective", description="Fix", owner_id=plant["operator"]["id"],
-                             due_date=ids.utc_now().date().isoformat(), by=plant["qm"]["id"])
+                             due_date=data.local_today("Europe/Berlin").isoformat(), by=plant["qm"]["id"])
     with pytest.raises(data.CapaError) as caught:
         capa_actions.update_action(db, capa, action, {"due_date": "2099-01-01"}, plant["operator"]["id"], owner_only=True)
     assert caught.value.status == 403
