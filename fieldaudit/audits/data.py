@@ -3,7 +3,7 @@ import json
 from dataclasses import dataclass, field, replace
 
 from .. import db as dbm
-from .. import ids, settings
+from .. import edits, ids, settings
 from ..checklists import rules
 from ..checklists import store as checklist_store
 from ..checklists.model import SEVERITIES, Checklist
@@ -374,19 +374,31 @@ def add_finding(db, audit: dict, fields: dict, by: str) -> dict:
     return row
 
 
+FINDING_EDITS = ("severity", "clause", "description", "requirement", "evidence")
+
+
 def update_finding(db, audit: dict, finding_id: str, fields: dict) -> dict:
     """Edit a finding until the audit is submitted."""
+    return save_finding(db, audit, finding_id, fields)[0]
+
+
+def save_finding(db, audit: dict, finding_id: str, fields: dict, seen: dict | None = None) -> tuple[dict, list]:
+    """Edit a finding; a field someone else changed since the form's `seen` tokens (edits.py) is not written but
+    returned as a conflict. Returns (the finding, conflicts)."""
     clean = _finding_fields(checklist_of(db, audit), fields)
     with dbm.transaction(db):
         _ensure_open(dbm.query_one(db, "SELECT status, number FROM audits WHERE id = ?", (audit["id"],)))
         finding = get_finding(db, finding_id)
         if finding is None or finding["audit_id"] != audit["id"]:
             raise AuditError("No such finding in this audit.", 404)
-        dbm.execute(db, "UPDATE findings SET severity = ?, description = ?, question_id = ?, clause = ?,"
-                        " requirement = ?, evidence = ?, updated_at = ? WHERE id = ?",
-                    (clean["severity"], clean["description"], clean["question_id"], clean["clause"],
-                     clean["requirement"], clean["evidence"], ids.now_iso(), finding_id))
-    return get_finding(db, finding_id)
+        write, conflicts = edits.merge(finding, clean, seen or {})
+        row = {**finding, **write}
+        if write:
+            dbm.execute(db, "UPDATE findings SET severity = ?, description = ?, question_id = ?, clause = ?,"
+                            " requirement = ?, evidence = ?, updated_at = ? WHERE id = ?",
+                        (row["severity"], row["description"], row["question_id"], row["clause"],
+                         row["requirement"], row["evidence"], ids.now_iso(), finding_id))
+    return get_finding(db, finding_id), conflicts
 
 
 def delete_finding(db, audit: dict, finding_id: str) -> None:

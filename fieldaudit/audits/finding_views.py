@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import forms
+from .. import edits, forms
 from ..appdb import get_blob_store, get_db
 from ..checklists import SEVERITY_LABELS, rules
 from ..evidence import data as evidence
@@ -75,14 +75,23 @@ def edit_finding(audit_id, finding_id):
     if finding is None or finding["audit_id"] != audit_id:
         abort(404)
     if request.method == "POST":
-        forms.rerender_on_refusal(lambda error: render_template(
-            "audits/finding_form.html", audit=audit, form=request.form, error=error, finding=finding,
-            severity_labels=SEVERITY_LABELS, question=None))
-        data.update_finding(db, audit, finding_id, request.form)
+        seen = edits.seen_from(request.form)
+        forms.rerender_on_refusal(lambda error: _edit_page(audit, request.form, finding, error, seen))
+        saved, conflicts = data.save_finding(db, audit, finding_id, request.form, seen)
+        if conflicts:
+            # The finding as it is now, with this person's text in each field the other side changed too.
+            typed = {**saved, **{c["field"]: c["yours"] for c in conflicts}}
+            return _edit_page(audit, typed, saved, edits.conflict_message(conflicts), conflicts=conflicts), 409
         flash(f"Finding {finding['number']} saved.", "success")
         return redirect(url_for("audits.findings", audit_id=audit_id), 303)
-    return render_template("audits/finding_form.html", audit=audit, form=finding, error=None, finding=finding,
-                           severity_labels=SEVERITY_LABELS, question=None)
+    return _edit_page(audit, finding, finding, None)
+
+
+def _edit_page(audit, form, finding, error, seen=None, conflicts=()):
+    """The edit form; it carries what it showed of each field so a newer edit from elsewhere is not overwritten."""
+    tokens = {**edits.tokens(finding, data.FINDING_EDITS), **(seen or {})}
+    return render_template("audits/finding_form.html", audit=audit, form=form, error=error, finding=finding,
+                           severity_labels=SEVERITY_LABELS, question=None, seen=tokens, conflicts=list(conflicts))
 
 
 @bp.post("/<audit_id>/findings/<finding_id>/delete")

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import db as dbm
-from .. import ids, settings, trail
+from .. import edits, ids, settings, trail
 from ..audits.data import next_number
 from ..auth import users
 from . import states
@@ -178,51 +178,44 @@ def open_at_workstation(db, workstation_id: str) -> list[dict]:
     return rows
 
 
-def update_fields(db, capa: dict, fields: dict, by: str) -> list[str]:
+def update_fields(db, capa: dict, fields: dict, by: str, early_reason: str = "") -> list[str]:
     """Change plain fields, one history event per changed field; returns the fields that changed."""
+    return save_fields(db, capa, fields, by, early_reason=early_reason)[0]
+
+
+def field_tokens(capa: dict) -> dict[str, str]:
+    """What the record form carries of each field (its stamp and value as shown), for edits.merge."""
+    return edits.tokens(capa, EDITABLE, json.loads(capa.get("field_stamps") or "{}"))
+
+
+def save_fields(db, capa: dict, fields: dict, by: str, seen: dict | None = None,
+                early_reason: str = "") -> tuple[list[str], list[dict]]:
+    """Change plain fields with history; a field someone else changed since the form's `seen` tokens is not
+    written but returned as a conflict (theirs and yours). Returns (changed fields, conflicts)."""
     if capa["state"] in states.TERMINAL:
         raise CapaError(f"{capa['number']} is {capa['state']}; its record can no longer change.", 409)
-    clean = {}
-    for key, value in fields.items():
-        if key not in EDITABLE:
-            raise CapaError(f"The field {key!r} cannot be edited here.", 400)
-        if key in DATE_FIELDS:
-            value = calendar_date(value, capa["raised_on"], "The due date" if key == "due_date" else "The check date")
-        elif key == "whys":
-            value = [str(w).strip()[:500] for w in value][:5]
-        elif key == "root_cause_category":
-            if value and value not in states.CATEGORIES:
-                raise CapaError("Choose a category: man, machine, method, material, measurement or environment.",
-                                422)
-        elif key == "effectiveness_result":
-            if value not in (None, "", "effective", "not_effective"):
-                raise CapaError("The result is effective or not effective.", 422)
-            value = value or None
-        elif key == "title" and not str(value).strip():
-            raise CapaError("The title cannot be empty.", 422)
-        elif key == "owner_id":
-            value = value or None
-        else:
-            value = str(value).strip()[:8000]
-        clean[key] = value
-    if "effectiveness_result" in clean and capa["state"] != "effectiveness_check" and clean["effectiveness_result"]:
-        raise CapaError("Record the effectiveness result during the effectiveness check.", 409)
-    changed = []
+    clean = {key: _clean(capa, key, value) for key, value in fields.items()}
+    changed, conflicts = [], []
     now = ids.now_iso()
     with dbm.transaction(db):
         current = dbm.query_one(db, "SELECT * FROM capas WHERE id = ?", (capa["id"],))
         current["whys"] = json.loads(current["whys"])
         stamps = json.loads(current["field_stamps"])
-        for key, value in clean.items():
-            if current[key] == value:
-                continue
+        write, conflicts = edits.merge(current, clean, seen or {}, stamps)
+        note = ""
+        if write.get("effectiveness_result"):
+            if current["state"] != "effectiveness_check":
+                raise CapaError("Record the effectiveness result during the effectiveness check.", 409)
+            note = _early_verdict(db, current, write, early_reason)
+        for key, value in write.items():
             if key == "owner_id" and value:
                 users.check_role_at(db, value, [capa["site_id"]])  # who owns it sees it: only its site's people
             stored = json.dumps(value, ensure_ascii=False) if key == "whys" else value
             dbm.execute(db, f"UPDATE capas SET {key} = ? WHERE id = ?", (stored, capa["id"]))
             # Per-field stamps are what a later offline merge compares, field by field.
             stamps[key] = {"at": now, "by": by, "origin": settings.device_id(db)}
-            add_event(db, capa["id"], by, "field", key, _show(current[key]), _show(value))
+            add_event(db, capa["id"], by, "field", key, _show(current[key]), _show(value),
+                      note=note if key == "effectiveness_result" else "")
             changed.append(key)
         if "effectiveness_result" in changed:
             dbm.execute(db, "UPDATE capas SET effectiveness_checked_at = ?, effectiveness_checked_by = ?"
@@ -230,7 +223,42 @@ def update_fields(db, capa: dict, fields: dict, by: str) -> list[str]:
         if changed:
             dbm.execute(db, "UPDATE capas SET field_stamps = ?, updated_at = ? WHERE id = ?",
                         (json.dumps(stamps), now, capa["id"]))
-    return changed
+    return changed, conflicts
+
+
+def _early_verdict(db, capa: dict, write: dict, reason: str) -> str:
+    """The history note of a verdict given before its check date; such a verdict needs a reason."""
+    due = write.get("effectiveness_due", capa["effectiveness_due"])
+    tz = dbm.scalar(db, "SELECT timezone FROM sites WHERE id = ?", (capa["site_id"],))
+    if not due or local_today(tz).isoformat() >= due:
+        return ""
+    if not reason.strip():
+        raise CapaError(f"The effectiveness check is due on {due}. Say why the result is recorded before that "
+                        "date.", 422)
+    return f"Recorded before the check date ({due}): {reason.strip()[:2000]}"
+
+
+def _clean(capa: dict, key: str, value):
+    """One field's value as stored, or a 422 for what does not fit."""
+    if key not in EDITABLE:
+        raise CapaError(f"The field {key!r} cannot be edited here.", 400)
+    if key in DATE_FIELDS:
+        return calendar_date(value, capa["raised_on"], "The due date" if key == "due_date" else "The check date")
+    if key == "whys":
+        return [str(w).strip()[:500] for w in value][:5]
+    if key == "root_cause_category":
+        if value and value not in states.CATEGORIES:
+            raise CapaError("Choose a category: man, machine, method, material, measurement or environment.", 422)
+        return value
+    if key == "effectiveness_result":
+        if value not in (None, "", "effective", "not_effective"):
+            raise CapaError("The result is effective or not effective.", 422)
+        return value or None
+    if key == "title" and not str(value).strip():
+        raise CapaError("The title cannot be empty.", 422)
+    if key == "owner_id":
+        return value or None
+    return str(value).strip()[:8000]
 
 
 def _show(value):

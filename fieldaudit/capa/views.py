@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import forms, htmx, ids
+from .. import edits, forms, htmx, ids
 from ..appdb import get_db
 from ..auth import safe_next, users
 from ..auth.access import ensure, ensure_found, sites_with
@@ -60,11 +60,16 @@ def export():
 @bp.get("/triage")
 def triage_list():
     """Nonconformities waiting for a decision: open a CAPA, link to one, or record that none is needed."""
+    return _triage_page()
+
+
+def _triage_page(error=None):
     site_ids = sites_with("manage_capa", message="Triage is for quality managers.")
     db = get_db()
     return render_template("capa/triage.html", findings=triage.pending(db, site_ids),
                            open_capas=data.list_capas(db, site_ids=site_ids, state="active"),
-                           sites=stations.list_sites(db, site_ids), severity_labels=SEVERITY_LABELS)
+                           sites=stations.list_sites(db, site_ids), severity_labels=SEVERITY_LABELS, error=error,
+                           selected=set(request.values.getlist("finding_id")))
 
 
 @bp.post("/settings/<site_id>")
@@ -82,6 +87,7 @@ def settings(site_id):
 def dismiss(finding_id):
     """No CAPA needed, with the reason on record."""
     finding = ensure_found(data.finding_for_capa(get_db(), finding_id), "manage_capa")
+    forms.rerender_on_refusal(_triage_page)
     triage.dismiss(get_db(), finding["id"], request.form.get("reason", ""), current_user.id)
     flash(f"Recorded: no CAPA needed for {finding['audit_number']} finding {finding['number']}.", "success")
     return redirect(url_for("capa.triage_list"), 303)
@@ -93,6 +99,9 @@ def create():
     db = get_db()
     source = request.form if request.method == "POST" else request.args
     finding_ids = source.getlist("finding_id")
+    if source.get("from") == "triage" and not finding_ids:
+        # From the triage list an empty selection is a slip, not a wish for a blank CAPA.
+        return _triage_page("Select the findings this CAPA covers."), 422
     findings = [ensure_found(data.finding_for_capa(db, f), "manage_capa") for f in finding_ids]
     if len({f["site_id"] for f in findings}) > 1:
         abort(400, description="Findings of different sites cannot share one CAPA.")
@@ -142,9 +151,35 @@ def _show_context(capa: dict, **extra) -> dict:
             "kinds": states.ACTION_KINDS, "sources": states.SOURCES, "severity_labels": SEVERITY_LABELS,
             "people": users.people_at(db, [capa["site_id"]]), "flow": states.FLOW,
             "dropped": states.DROPPED, "reopen": states.REOPEN, "buttons": states.BUTTON_LABELS,
+            "close_target": states.CLOSED, "close_meaning": capa_commands.CLOSE_MEANING,
             "can_manage": current_user.can("manage_capa", capa["site_id"]),
             "can_see_evidence": current_user.can("view_audits", capa["site_id"]),
-            "terminal": capa["state"] in states.TERMINAL, "command_id": ids.new_id(), "error": None, **extra}
+            "terminal": capa["state"] in states.TERMINAL, "command_id": ids.new_id(), "error": None,
+            "values": capa, "seen": data.field_tokens(capa), "conflicts": [], "posted": {},
+            "today": data.local_today(capa["timezone"]).isoformat(), **extra}
+
+
+def _page(capa_id: str, error=None, typed=None, seen=None, conflicts=()):
+    """The CAPA as it is now, with what the person typed (and the tokens their page carried) kept on a refusal."""
+    capa = data.get_capa(get_db(), capa_id)
+    values = {**capa, **(typed or {})}
+    tokens = {**data.field_tokens(capa), **(seen or {})}
+    return render_template("capa/show.html", **_show_context(capa, error=error, values=values, seen=tokens,
+                                                             conflicts=list(conflicts), posted=request.form))
+
+
+def _posted(form) -> tuple[dict, dict]:
+    """The record's fields and the tokens of what the page showed, as a form sends them."""
+    fields = {k: form[k] for k in data.EDITABLE if k in form and k != "whys"}
+    if "why" in form:
+        fields["whys"] = [w for w in form.getlist("why") if w.strip()]
+    return fields, edits.seen_from(form)
+
+
+def _conflicted(capa_id: str, conflicts: list[dict]):
+    """409: the page as it is now with the person's text in each conflicting field, theirs shown beside it."""
+    mine = {c["field"]: c["yours"] for c in conflicts}
+    return _page(capa_id, edits.conflict_message(conflicts), typed=mine, conflicts=conflicts), 409
 
 
 @bp.get("/<capa_id>")
@@ -157,28 +192,33 @@ def show(capa_id):
 def update(capa_id):
     """Save the step's fields (containment, root cause with 5 whys, effectiveness check, dates, owner)."""
     capa = access.managed(get_db(), capa_id)
-    form = request.form
-    fields = {k: form[k] for k in data.EDITABLE if k in form and k != "whys"}
-    if "why" in form:
-        fields["whys"] = [w for w in form.getlist("why") if w.strip()]
-    forms.rerender_on_refusal(lambda error: render_template("capa/show.html", **_show_context(capa, error=error)))
-    changed = data.update_fields(get_db(), capa, fields, current_user.id)
+    fields, seen = _posted(request.form)
+    forms.rerender_on_refusal(lambda error: _page(capa_id, error, fields, seen))
+    changed, conflicts = data.save_fields(get_db(), capa, fields, current_user.id, seen,
+                                          request.form.get("early_reason", ""))
+    if conflicts:
+        return _conflicted(capa_id, conflicts)
     flash("Saved." if changed else "Nothing had changed.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 
 
 @bp.post("/<capa_id>/transition")
 def transition(capa_id):
-    """Move the CAPA on (or back, or out) as a command that names the state the user saw."""
-    capa = access.managed(get_db(), capa_id)
+    """Save what the screen shows and move the CAPA on (or back, or out) as a command naming the state seen."""
+    db = get_db()
+    access.managed(db, capa_id)
     form = request.form
-    # The page comes back as the CAPA is now, so a stale one shows what changed meanwhile.
-    forms.rerender_on_refusal(lambda error: render_template(
-        "capa/show.html", **_show_context(data.get_capa(get_db(), capa_id), error=error)), statuses=(409, 422))
-    capa, _ = capa_commands.transition(get_db(), capa_id, form.get("to", ""),
-                                       expected_state=form.get("expected_state", ""), by=current_user.id,
-                                       command_id=form.get("command_id") or ids.new_id(),
-                                       reason=form.get("reason", ""))
+    target = form.get("to", "")
+    fields, seen = _posted(form)
+    # A refusal shows the CAPA as it is now (a stale page sees what changed) with everything typed kept.
+    forms.rerender_on_refusal(lambda error: _page(capa_id, error, fields, seen), statuses=(409, 422))
+    base = form.get("command_id") or ids.new_id()
+    capa, _, conflicts = capa_commands.save_and_move(
+        db, capa_id, target, fields=fields, seen=seen, expected_state=form.get("expected_state", ""),
+        by=current_user.id, command_id=f"{base}-{target}", reason=form.get(f"reason_{target}", form.get("reason", "")),
+        early_reason=form.get("early_reason", ""), password=form.get("password", ""))
+    if conflicts:
+        return _conflicted(capa_id, conflicts)
     flash(f"{capa['number']} is now: {states.STATE_LABELS[capa['state']]}.", "success")
     return redirect(url_for("capa.show", capa_id=capa_id), 303)
 

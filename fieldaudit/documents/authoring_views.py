@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import forms
+from .. import edits, forms
 from ..appdb import get_blob_store, get_db
 from ..auth import esign, password_attempt, users
 from ..auth.access import ensure, sites_with
@@ -109,18 +109,27 @@ def edit_draft(document_id, version_id):
     form = request.form
     upload = request.files.get("attachment")
     blob = upload.read(max_bytes + 1) if upload and upload.filename else None
-    forms.rerender_on_refusal(lambda error: _draft_page(doc, version, form, error, max_bytes), FORM_STATUSES)
-    data.save_draft(get_db(), version_id, title=form.get("title", ""), body=form.get("body", ""),
-                    change_summary=form.get("change_summary", ""), by=current_user.id, store=get_blob_store(),
-                    attachment=blob, remove_attachment=form.get("remove_attachment") == "yes", max_bytes=max_bytes,
-                    max_pixels=limits.from_config(current_app.config).max_pixels)
+    seen = edits.seen_from(form)
+    forms.rerender_on_refusal(lambda error: _draft_page(doc, version, form, error, max_bytes, seen), FORM_STATUSES)
+    saved = data.save_draft(get_db(), version_id, title=form.get("title", ""), body=form.get("body", ""),
+                            change_summary=form.get("change_summary", ""), by=current_user.id, store=get_blob_store(),
+                            attachment=blob, remove_attachment=form.get("remove_attachment") == "yes",
+                            max_bytes=max_bytes, max_pixels=limits.from_config(current_app.config).max_pixels,
+                            seen=seen)
+    if saved["conflicts"]:
+        # The draft as it is now, with this person's text in each field the other side changed too.
+        typed = {**saved, **{c["field"]: c["yours"] for c in saved["conflicts"]}}
+        return _draft_page(doc, saved, typed, edits.conflict_message(saved["conflicts"]), max_bytes,
+                           conflicts=saved["conflicts"]), 409
     flash("Draft saved.", "success")
     return redirect(url_for("documents.version", document_id=doc["id"], version_id=version_id), 303)
 
 
-def _draft_page(doc, version, form, error, max_bytes):
+def _draft_page(doc, version, form, error, max_bytes, seen=None, conflicts=()):
+    # The form carries what it showed of each text so a newer save from another tab is not overwritten.
+    tokens = {**edits.tokens(version, data.DRAFT_EDITS), **(seen or {})}
     return render_template("documents/draft.html", doc=doc, version=version, form=form, error=error,
-                           max_mib=max_bytes // 1048576)
+                           max_mib=max_bytes // 1048576, seen=tokens, conflicts=list(conflicts))
 
 
 @bp.post("/<document_id>/versions/<version_id>/transition")

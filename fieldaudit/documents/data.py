@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import db as dbm
-from .. import ids, settings, trail
+from .. import edits, ids, settings, trail
 from ..auth import users
 from ..evidence.limits import DEFAULT as PHOTO_LIMITS
 from ..evidence import blobgc
@@ -302,10 +302,17 @@ def new_version(db, document_id: str, by: str) -> dict:
                                latest["attachment_bytes"])
 
 
+DRAFT_EDITS = ("title", "body", "change_summary")
+
+
 def save_draft(db, version_id: str, *, title: str, body: str, change_summary: str, by: str, store=None,
                attachment: bytes | None = None, remove_attachment: bool = False,
-               max_bytes: int = attachments.MAX_BYTES, max_pixels: int = PHOTO_LIMITS.max_pixels) -> dict:
-    """Save a draft's content; anything past draft is refused (and the database refuses it too)."""
+               max_bytes: int = attachments.MAX_BYTES, max_pixels: int = PHOTO_LIMITS.max_pixels,
+               seen: dict | None = None) -> dict:
+    """Save a draft's content; anything past draft is refused (and the database refuses it too).
+
+    With `seen` (what the form showed, edits.py) a text someone else changed since is kept and listed in the
+    returned version's "conflicts" with both texts. Whoever changes something becomes one of the draft's authors."""
     ensure_authoring(db)
     if not (title or "").strip():
         raise DocumentError("The version needs a title.")
@@ -330,10 +337,14 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
             mime = version["attachment_mime"]
         doc = get_document(db, version["document_id"])
         title, summary = title.strip()[:200], (change_summary or "").strip()[:2000]
+        write, conflicts = edits.merge(version, {"title": title, "body": body or "", "change_summary": summary},
+                                       seen or {})
+        title, body, summary = (write.get(k, version[k]) for k in ("title", "body", "change_summary"))
         saved = {"title": title, "body": body or "", "change_summary": summary, "attachment_sha256": sha}
         changed = [key for key, value in saved.items() if version[key] != value]
         if not changed:
-            return version  # saving what is there changes nothing and makes nobody an author
+            # Saving what is there changes nothing and makes nobody an author.
+            return {**version, "conflicts": conflicts}
         new_hash = content_hash(doc["code"], version["version"], title, body or "", summary, sha)
         dbm.execute(db, "UPDATE document_versions SET title = ?, body = ?, change_summary = ?, attachment_sha256 = ?,"
                         " attachment_mime = ?, attachment_bytes = ?, content_hash = ?, updated_at = ? WHERE id = ?",
@@ -349,7 +360,7 @@ def save_draft(db, version_id: str, *, title: str, body: str, change_summary: st
                         (title, ids.now_iso(), doc["id"]))
     if store is not None and version["attachment_sha256"] not in (None, sha):
         blobgc.collect(db, store, [version["attachment_sha256"]])  # the replaced file, unless another row names it
-    return get_version(db, version_id)
+    return {**get_version(db, version_id), "conflicts": conflicts}
 
 
 def review_due_date(effective: str, months: int) -> str:

@@ -30,7 +30,7 @@ def sites(db, plant, checklist_version):  # noqa: F811
     for key, site in (("a", plant["a"]), ("b", plant["b"]), ("c", c)):
         capa = data.create_capa(db, site=site, title=f"Leak at {site['code']}", by=plant["group_admin"]["id"])
         action = capa_actions.add_action(db, capa, kind="corrective", description=f"Fix {site['code']}",
-                                         owner_id=plant["group_admin"]["id"], due_date=_today(),
+                                         owner_id=plant["group_admin"]["id"], due_date=capa["raised_on"],
                                          by=plant["group_admin"]["id"])
         audit = audits.create_audit(db, site=site, checklist_version_id=checklist_version["id"],
                                     auditor_id=auditors[key]["id"], workstation=stations_of[key], auditees="Pat")

@@ -21,8 +21,9 @@ def capa(db, plant):
 
 def move(db, plant, capa_row, target, reason="", command_id=None):
     current = data.get_capa(db, capa_row["id"])
+    # Closing is e-signed; these workflow tests sign as the quality manager the way the demo does.
     return capa_commands.transition(db, capa_row["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
-                           command_id=command_id or ids.new_id(), reason=reason)[0]
+                                    command_id=command_id or ids.new_id(), reason=reason, signer=plant["qm"])[0]
 
 
 def prepare(db, plant, capa_row, target):
@@ -45,7 +46,7 @@ def prepare(db, plant, capa_row, target):
     if target == "closed":
         data.update_fields(db, data.get_capa(db, capa_row["id"]),
                            {"effectiveness_result": "effective", "effectiveness_notes": "No torque rejects in 4 weeks"},
-                           by)
+                           by, early_reason="Four weeks without a reject is enough for this line")
 
 
 def walk_to(db, plant, capa_row, state):
@@ -98,7 +99,8 @@ def test_each_step_needs_its_content(db, plant, capa, target, message):
 
 def test_closing_with_open_actions_is_refused(db, plant, capa):
     current = walk_to(db, plant, capa, "effectiveness_check")
-    data.update_fields(db, current, {"effectiveness_result": "effective", "effectiveness_notes": "ok"}, plant["qm"]["id"])
+    data.update_fields(db, current, {"effectiveness_result": "effective", "effectiveness_notes": "ok"}, plant["qm"]["id"],
+                       early_reason="Checked early")
     dbm.execute(db, "UPDATE capa_actions SET status = 'open'")
     with pytest.raises(states.TransitionError, match="still open"):
         move(db, plant, capa, "closed")
@@ -108,7 +110,8 @@ def test_failed_effectiveness_check_reopens(db, plant, capa):
     current = walk_to(db, plant, capa, "effectiveness_check")
     with pytest.raises(states.TransitionError, match="Reopen only after"):
         move(db, plant, capa, "root_cause")
-    data.update_fields(db, current, {"effectiveness_result": "not_effective"}, plant["qm"]["id"])
+    data.update_fields(db, current, {"effectiveness_result": "not_effective"}, plant["qm"]["id"],
+                       early_reason="Rejects came back in week one")
     reopened = move(db, plant, capa, "root_cause")
     assert reopened["state"] == "root_cause" and reopened["effectiveness_result"] is None
     assert any("Reopened" in e["note"] for e in data.events(db, capa["id"]))
@@ -165,7 +168,7 @@ def test_history_is_append_only(db, capa):
 
 
 def test_due_date_before_raised_is_refused(db, plant, capa):
-    earlier = (ids.utc_now().date() - timedelta(days=3)).isoformat()
+    earlier = (data.local_today("Europe/Berlin") - timedelta(days=3)).isoformat()
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):
         data.update_fields(db, capa, {"due_date": earlier}, plant["qm"]["id"])
     with pytest.raises(data.CapaError, match="before the CAPA was raised"):

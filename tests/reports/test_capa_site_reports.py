@@ -16,13 +16,13 @@ from . import checked, pages, pdf_of
 
 
 def later(days: int) -> str:
-    return (ids.utc_now().date() + timedelta(days=days)).isoformat()
+    return (data.local_today("Europe/Berlin") + timedelta(days=days)).isoformat()
 
 
 def move(db, plant, capa_row, target):
     current = data.get_capa(db, capa_row["id"])
     capa_commands.transition(db, capa_row["id"], target, expected_state=current["state"], by=plant["qm"]["id"],
-                    command_id=ids.new_id())
+                             command_id=ids.new_id(), signer=plant["qm"])
 
 
 @pytest.fixture
@@ -49,7 +49,8 @@ def closed_capa(db, plant, submitted):  # noqa: F811
     data.update_fields(db, capa, {"effectiveness_due": later(30)}, qm)
     move(db, plant, capa, "effectiveness_check")
     data.update_fields(db, data.get_capa(db, capa["id"]),
-                       {"effectiveness_result": "effective", "effectiveness_notes": "Zero bypasses in 6 weeks"}, qm)
+                       {"effectiveness_result": "effective", "effectiveness_notes": "Zero bypasses in 6 weeks"}, qm,
+                       early_reason="The press is rebuilt next month")
     move(db, plant, capa, "closed")
     return data.get_capa(db, capa["id"])
 
