@@ -39,7 +39,7 @@ def test_rewriting_a_draft_then_approving_it_is_refused(auth, db, plant, doc, qm
     assert data.get_version(db, vid)["status"] == "in_review" and db["signatures"].count == 0
     # The history names B's rewrite, with what it changed.
     history = auth.client.get(f"/documents/{doc['id']}").get_data(as_text=True)
-    assert 'version 1 draft edited <span class="muted">(body)</span> by Quinn Second' in history
+    assert 'Version 1 draft changed <span class="muted">(body)</span> by Quinn Second' in history
     auth.logout()
     # A wrote it, so A cannot approve it either; C, who did neither, can.
     auth.login("qm.a")

@@ -115,8 +115,9 @@ def test_capa_open_to_closed_with_operator_action(live_server, new_page, tmp_pat
     # -- the operator marks the action done, on a phone ------------------------------------------------------
     operator = new_page(*PHONE, mobile=True)
     login(operator, live_server, "operator")
+    operator.get_by_text("Menu", exact=True).tap()  # on a phone the navigation is behind the Menu disclosure
     with operator.expect_navigation():
-        operator.locator("nav.mainnav").get_by_role("link", name="My actions").tap()
+        operator.locator("nav.mainnav-menu").get_by_role("link", name="My actions").tap()
     expect(operator.get_by_role("heading", level=1)).to_have_text("My actions")
     item = operator.locator("li.action-item", has_text="Replace the nutrunner clutch")
     expect(item).to_have_count(1)
