@@ -91,7 +91,7 @@ def _sign_closure(db, capa: dict, signer: dict) -> None:
 
 def save_and_move(db, capa_id: str, target: str, *, fields: dict, seen: dict, expected_state: str, by: str,
                   command_id: str, reason: str = "", early_reason: str = "",
-                  password: str | None = None) -> tuple[dict, bool, list[dict]]:
+                  password: str | None = None, signer: dict | None = None) -> tuple[dict, bool, list[dict]]:
     """Save what the screen shows, then move, in one transaction: a refused move keeps nothing of either.
 
     Returns (capa, moved, conflicts); with conflicts the other fields are saved and the CAPA does not move."""
@@ -102,9 +102,10 @@ def save_and_move(db, capa_id: str, target: str, *, fields: dict, seen: dict, ex
             if conflicts:
                 return get_capa(db, capa_id), False, conflicts
             capa, moved = transition(db, capa_id, target, expected_state=expected_state, by=by,
-                                     command_id=command_id, reason=reason, password=password)
+                                     command_id=command_id, reason=reason, password=password,
+                                     signer=signer)
             return capa, moved, []
     # A stale screen: nothing it shows is saved, and the conflict is recorded in a transaction of its own.
     capa, moved = transition(db, capa_id, target, expected_state=expected_state, by=by, command_id=command_id,
-                             reason=reason, password=password)
+                             reason=reason, password=password, signer=signer)
     return capa, moved, []

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from .. import edits, forms, htmx, ids
 from ..appdb import get_db
-from ..auth import safe_next, users
+from ..auth import esign, password_attempt, safe_next, users
 from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import SEVERITY_LABELS
 from ..reports.export import capas_csv
@@ -211,12 +211,17 @@ def transition(capa_id):
     target = form.get("to", "")
     fields, seen = _posted(form)
     # A refusal shows the CAPA as it is now (a stale page sees what changed) with everything typed kept.
-    forms.rerender_on_refusal(lambda error: _page(capa_id, error, fields, seen), statuses=(409, 422))
+    forms.rerender_on_refusal(lambda error: _page(capa_id, error, fields, seen), statuses=(409, 422, 429))
+    signer = None
+    if target == states.CLOSED and form.get("password"):
+        # Checked before the command's transaction, so a wrong password counts against the throttle even though
+        # the refused move rolls back.
+        signer = esign.verify_signature(db, current_user.id, form["password"], attempt=password_attempt())
     base = form.get("command_id") or ids.new_id()
     capa, _, conflicts = capa_commands.save_and_move(
         db, capa_id, target, fields=fields, seen=seen, expected_state=form.get("expected_state", ""),
         by=current_user.id, command_id=f"{base}-{target}", reason=form.get(f"reason_{target}", form.get("reason", "")),
-        early_reason=form.get("early_reason", ""), password=form.get("password", ""))
+        early_reason=form.get("early_reason", ""), password=form.get("password", ""), signer=signer)
     if conflicts:
         return _conflicted(capa_id, conflicts)
     flash(f"{capa['number']} is now: {states.STATE_LABELS[capa['state']]}.", "success")

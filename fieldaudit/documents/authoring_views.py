@@ -133,6 +133,9 @@ def _draft_page(doc, version, form, error, max_bytes, seen=None, conflicts=()):
 
 
 @bp.post("/<document_id>/versions/<version_id>/transition")
+# The page posts to its own address, so a refused approval (a wrong password) is shown at the version's URL and a
+# reload shows the version instead of sending the form again.
+@bp.post("/<document_id>/versions/<version_id>")
 def transition(document_id, version_id):
     """Send a command (submit, return, approve, withdraw) expecting the state the page showed."""
     doc = access.document(document_id, access.AUTHOR)

@@ -138,3 +138,17 @@ def test_closing_is_e_signed(auth, db, plant, capa):
     assert entry["action"] == "capa.closed" and payload["meaning"] == "closed as effective"
     assert payload["signed_by"] == plant["qm"]["display_name"] and payload["signed_at"]
     assert trail.verify_chains(db) == []
+
+
+def test_guessing_the_closing_password_is_throttled(auth, db, plant, capa):
+    # The closing signature counts against sign-in's throttle even though each refused move rolls back.
+    current = walk_to(db, plant, capa, "effectiveness_check")
+    data.update_fields(db, current, {"effectiveness_result": "effective", "effectiveness_notes": "No rejects"},
+                       plant["qm"]["id"], early_reason="Checked early")
+    auth.login("qm.a")
+    sent = {**tab(auth, capa), "to": "closed"}
+    statuses = [auth.post(f"/capa/{capa['id']}/transition", {**sent, "password": f"guess-{n}"}).status_code
+                for n in range(6)]
+    assert statuses == [422] * 5 + [429]
+    locked = auth.post(f"/capa/{capa['id']}/transition", {**sent, "password": PASSWORD})
+    assert locked.status_code == 429 and data.get_capa(db, capa["id"])["state"] == "effectiveness_check"

@@ -114,3 +114,25 @@ def test_upgrade_makes_each_version_s_author_its_first_author(tmp_path):
     old.conn.execute("UPDATE document_versions SET status = 'approved', approved_by = ? WHERE id = 'V1'",
                      (other["id"],))
     old.conn.close()
+
+
+def test_a_wrong_approval_password_keeps_the_page_and_the_box(auth, db, plant, doc, qm2, qm3):
+    # The approval form posts to the version's own address: a refusal is shown there (a reload shows the version
+    # rather than posting again), with the box still ticked and the date kept; only the password is asked again.
+    vid = version_ids(db, doc["id"])[1]
+    base = f"/documents/{doc['id']}/versions/{vid}"
+    auth.login("qm.a")
+    assert auth.post(f"{base}/transition", {"command": "submit", "expected": "draft"}).status_code == 303
+    auth.logout()
+    auth.login("qm3.a")
+    page = auth.client.get(base).get_data(as_text=True)
+    assert f'<form method="post" action="{base}" class="stack doc-command doc-command-approve">' in page
+    refused = auth.post(base, {**approve_form(db, doc), "password": "not-mine"})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert 'name="confirm" value="yes" required checked' in body
+    assert f'value="{approve_form(db, doc)["effective_date"]}"' in body
+    assert data.get_version(db, vid)["status"] == "in_review"
+    for n in range(4):
+        auth.post(base, {**approve_form(db, doc), "password": f"guess-{n}"})
+    assert auth.post(base, approve_form(db, doc)).status_code == 429  # the approval signature is throttled too
