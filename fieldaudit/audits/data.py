@@ -21,6 +21,9 @@ class AuditError(Refusal):
     status = 400
 
 
+NA_NEEDS_NOTE = "Say in the note why this does not apply here; N/A needs a reason."
+
+
 class MissingItems(AuditError):
     """Submission refused: what is still missing, as (question id, reason) pairs."""
 
@@ -238,6 +241,10 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
                     continue
                 existing = answers.get(qid) or {}
                 note = existing.get("note", "") if notes.get(qid) is None else notes[qid].strip()[:4000]
+                if value == "na" and not note:
+                    # "Not applicable" is a finding-free answer: the record must say why (ISO 19011 scope evidence).
+                    errors[qid] = NA_NEEDS_NOTE
+                    continue
                 if existing.get("value") == value and existing.get("note", "") == note:
                     continue
                 changed[qid] = shown[qid] = {**existing, "value": value, "note": note}

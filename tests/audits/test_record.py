@@ -36,9 +36,20 @@ def test_score_is_weighted_and_excludes_na(db, plant, audit):
 def test_na_is_excluded_from_the_denominator(db, plant, audit):
     by = plant["auditor"]["id"]
     data.save_answer(db, audit, "label", "pass", None, by)
-    score = data.save_answer(db, audit, "guard", "na", None, by).score
+    score = data.save_answer(db, audit, "guard", "na", "No guard on this manual bench", by).score
     assert score.percent == 100.0
     assert dbm.scalar(db, "SELECT score_percent FROM audits") == 100.0
+
+
+def test_na_needs_a_note_saying_why(db, plant, audit):
+    by = plant["auditor"]["id"]
+    with pytest.raises(data.AuditError, match="why this does not apply") as refused:
+        data.save_answer(db, audit, "guard", "na", "  ", by)
+    assert refused.value.status == 422 and data.answers_of(db, audit["id"]) == {}
+    data.save_answer(db, audit, "guard", "na", "Manual bench: no machine to guard", by)
+    assert data.values(data.answers_of(db, audit["id"])) == {"guard": "na"}
+    # Once given, the note stays with later saves that do not send it.
+    assert data.save_answer(db, audit, "guard", "na", None, by).answers["guard"]["note"].startswith("Manual bench")
 
 
 def test_submit_refuses_until_complete(db, plant, audit):
