@@ -5,7 +5,6 @@ record the trail names (signed audits, approved document versions, published che
 receipts, CAPA history) is recomputed from the database and compared with it. Files are checked by content.
 """
 import hashlib
-import json
 
 from . import db as dbm
 from . import seal, trail
@@ -31,19 +30,9 @@ def counts(db) -> dict[str, int]:
             "submitted audits": dbm.scalar(db, "SELECT COUNT(*) FROM audits WHERE status = 'submitted'")}
 
 
-def _entries(db, action: str) -> list[tuple[dict, dict]]:
-    found = []
-    for entry in dbm.query(db, "SELECT * FROM audit_trail WHERE action = ? ORDER BY writer, seq", (action,)):
-        try:
-            found.append((entry, json.loads(entry["payload"])))
-        except ValueError:
-            continue  # the chain check reports the damaged entry
-    return found
-
-
 def _checklists(db) -> list[str]:
     problems = []
-    sealed = {entry["record_id"]: payload for entry, payload in _entries(db, "checklist.published")}
+    sealed = {entry["record_id"]: payload for entry, payload in trail.entries_with(db, "checklist.published")}
     rows = {r["id"]: r for r in dbm.query(
         db, "SELECT v.*, c.key FROM checklist_versions v JOIN checklists c ON c.id = v.checklist_id"
             " WHERE v.status = 'published'")}
@@ -67,7 +56,7 @@ def _checklists(db) -> list[str]:
 
 def _documents(db) -> list[str]:
     problems = []
-    approvals = {entry["record_id"]: (entry, payload) for entry, payload in _entries(db, "document.approved")}
+    approvals = {entry["record_id"]: (entry, payload) for entry, payload in trail.entries_with(db, "document.approved")}
     rows = dbm.query(db, "SELECT v.*, d.code FROM document_versions v JOIN documents d ON d.id = v.document_id")
     for row in rows:
         name = f"document {row['code']} v{row['version']}"
@@ -102,7 +91,7 @@ def _sealed_signatures(db) -> dict[str, tuple[str, dict]]:
         elif "signature" in payload:  # signed before every field of every signature was sealed
             sealed[payload["signature"]["id"]] = (what, {**payload["signature"], "user_id": entry["actor_id"],
                                                          "record_hash": payload["record_hash"]})
-    for entry, payload in _entries(db, "document.approved"):
+    for entry, payload in trail.entries_with(db, "document.approved"):
         if "signature" in payload:
             sig = {k: payload["signature"][k] for k in _DOC_SIGNATURE_FIELDS if k in payload["signature"]}
             sealed[sig["id"]] = (f"document {payload.get('code')} v{payload.get('version')}",
@@ -132,7 +121,7 @@ def _receipts(db) -> list[str]:
     problems = []
     rows = {(r["version_id"], r["user_id"]) for r in dbm.query(db, "SELECT version_id, user_id FROM document_acks")}
     sealed = set()
-    for entry, payload in _entries(db, "document.acknowledged"):
+    for entry, payload in trail.entries_with(db, "document.acknowledged"):
         key = (entry["record_id"], entry["actor_id"])
         sealed.add(key)
         if key not in rows:
@@ -148,7 +137,7 @@ def _capas(db) -> list[str]:
     rows = {r["id"]: r for r in dbm.query(db, "SELECT * FROM capa_events")}
     numbers = {r["id"]: (r["number"], r["state"]) for r in dbm.query(db, "SELECT id, number, state FROM capas")}
     last_state = {}
-    for entry, event in _entries(db, "capa.event"):
+    for entry, event in trail.entries_with(db, "capa.event"):
         number, _ = numbers.get(entry["record_id"], (entry["record_id"], None))
         if event.get("kind") == "created":
             last_state.setdefault(entry["record_id"], "open")

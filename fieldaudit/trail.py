@@ -47,6 +47,18 @@ def entries_for(db, record_type: str, record_id: str) -> list[dict]:
                      (record_type, record_id))
 
 
+def entries_with(db, action: str) -> list[tuple[dict, dict]]:
+    """(entry, its payload) of every trail entry of one action, chain by chain; a damaged payload is skipped here
+    because the chain check reports it."""
+    found = []
+    for entry in dbm.query(db, "SELECT * FROM audit_trail WHERE action = ? ORDER BY writer, seq", (action,)):
+        try:
+            found.append((entry, json.loads(entry["payload"])))
+        except ValueError:
+            continue
+    return found
+
+
 def verify_chains(db) -> list[str]:
     """Problems found recomputing every writer's chain (empty when intact)."""
     problems = []

@@ -1,5 +1,4 @@
 """The signed record of an audit: submission with an e-signature, and `verify` against the audit trail."""
-import json
 
 from .. import db as dbm
 from .. import ids, settings, trail
@@ -123,13 +122,7 @@ def signatures_of(db, audit_id: str) -> list[dict]:
 
 def submissions(db) -> list[tuple[dict, dict]]:
     """(trail entry, its payload) of every audit submission in the trail."""
-    found = []
-    for entry in dbm.query(db, "SELECT * FROM audit_trail WHERE action = 'audit.submitted' ORDER BY writer, seq"):
-        try:
-            found.append((entry, json.loads(entry["payload"])))
-        except ValueError:
-            continue  # the chain check reports the damaged entry
-    return found
+    return trail.entries_with(db, "audit.submitted")
 
 
 def verify(db) -> list[str]:

@@ -119,8 +119,10 @@ def seed_history(db, store, *, progress=lambda message: None) -> dict:
                 value = _answer(question, rng, good)
                 if value is None:
                     continue
-                saved = audits.save_answer(db, audit, question.id, value,
-                                           rng.choice(NOTES) if rng.random() < 0.2 else None, auditor["id"])
+                note = rng.choice(NOTES) if rng.random() < 0.2 else None
+                if value == "na" and not note:
+                    note = "Does not apply at this station."  # N/A always says why
+                saved = audits.save_answer(db, audit, question.id, value, note, auditor["id"])
                 if saved.proposed:
                     finding = audits.add_finding(db, audit, {
                         "severity": saved.proposed.severity, "question_id": question.id,

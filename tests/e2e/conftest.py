@@ -18,6 +18,17 @@ def live_server(tmp_path_factory):
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def plant_server(tmp_path_factory):
+    """The whole demo plant (with its audits, CAPA and documents) behind a real server, shared by one module's
+    read-only checks."""
+    server, live = serve_demo(tmp_path_factory.mktemp("plant") / "data", history=True, threads=4)
+    try:
+        yield live
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium; skipped locally without it, a failure in CI (CI=true)."""

@@ -7,22 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from .harness import LiveServer, login, serve_demo
+from .harness import LiveServer, login
 
 pytestmark = pytest.mark.slow
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"tablet": (768, 1024), "phone": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def plant_server(tmp_path_factory):
-    """The whole demo plant (with history) behind a real server, shared by this module's read-only checks."""
-    server, live = serve_demo(tmp_path_factory.mktemp("a11y") / "data", history=True, threads=4)
-    try:
-        yield live
-    finally:
-        server.stop()
 
 
 def _first(server: LiveServer, sql: str) -> str:

@@ -127,6 +127,16 @@ def sign_and_submit(page, server) -> None:
     password.fill(server.passwords["auditor"])
 
 
+def ready_to_sign(page, server) -> dict:
+    """An audit answered in full, its submit page open with the box ticked and the password typed; returns it."""
+    audit = prepared_audit(server, publish(server), {"guard": "yes", "label": "pass", "tidy": "3", "torque": "11",
+                                                     "shift": "late", "ppe": ["boots"]})
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/submit")
+    sign_and_submit(page, server)
+    return audit
+
+
 # -- tests ------------------------------------------------------------------------------------------------------
 
 def test_auditor_runs_and_submits_an_audit_by_tapping(live_server, page, tmp_path):
@@ -254,12 +264,7 @@ def test_double_tap_on_sign_and_submit_signs_once(live_server, page, monkeypatch
         return original(*args, **kwargs)
 
     monkeypatch.setattr(record, "submit", racing_submit)
-    version = publish(live_server)
-    audit = prepared_audit(live_server, version, {"guard": "yes", "label": "pass", "tidy": "3", "torque": "11",
-                                                  "shift": "late", "ppe": ["boots"]})
-    login(page, live_server, "auditor")
-    page.goto(f"{live_server.url}/audits/{audit['id']}/submit")
-    sign_and_submit(page, live_server)
+    audit = ready_to_sign(page, live_server)
 
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/submit") else None)
@@ -355,12 +360,7 @@ def _ink(page, pad_selector: str) -> int:
 def test_a_wrong_password_keeps_both_drawn_signatures(live_server, new_page):
     """The auditee signed; the auditor mistyped the password: only the password is asked again."""
     page = new_page(allow=[r"status of 422"])  # the refused signature is answered 422, as it should be
-    version = publish(live_server)
-    audit = prepared_audit(live_server, version, {"guard": "yes", "label": "pass", "tidy": "3", "torque": "11",
-                                                  "shift": "late", "ppe": ["boots"]})
-    login(page, live_server, "auditor")
-    page.goto(f"{live_server.url}/audits/{audit['id']}/submit")
-    sign_and_submit(page, live_server)
+    audit = ready_to_sign(page, live_server)
     page.locator("input[name=password]").fill("not-my-password")
     _draw(page, ".sigpad[data-field=drawing]")
     page.locator("details.auditee-sign summary").tap()

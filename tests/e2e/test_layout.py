@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import LiveServer, login, serve_demo
+from .harness import LiveServer, login
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +31,9 @@ TARGETS_JS = """(min) => {
 
 
 @pytest.fixture(scope="module")
-def plant(tmp_path_factory):
-    """The whole demo plant (with history) behind a real server, shared by this module's read-only checks."""
-    server, live = serve_demo(tmp_path_factory.mktemp("layout") / "data", history=True, threads=4)
-    try:
-        yield live
-    finally:
-        server.stop()
+def plant(plant_server):
+    """The demo plant with its history, served (conftest.plant_server)."""
+    return plant_server
 
 
 def _first(server: LiveServer, sql: str) -> str:
