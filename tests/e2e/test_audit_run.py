@@ -250,8 +250,9 @@ def test_auditor_runs_and_submits_an_audit_by_tapping(live_server, page, tmp_pat
 
 def test_double_tap_on_sign_and_submit_signs_once(live_server, page, monkeypatch):
     """Two fast taps on "Sign and submit" send the form twice; the audit is signed exactly once."""
-    # The first request waits in record.submit until the second arrives (at most 5 s), so both have passed the
-    # view's checks and race for the signature, as on a slow site server.
+    # The first request lingers in record.submit (up to 1 s) so the second arrives while it signs, as on a slow site
+    # server; both have passed the view's checks. The signing transaction holds the write lock (drawings and rows
+    # commit together), so the second waits for it and then finds the audit signed.
     calls = []
     both_in = threading.Event()
     original = record.submit
@@ -260,7 +261,7 @@ def test_double_tap_on_sign_and_submit_signs_once(live_server, page, monkeypatch
         calls.append(threading.current_thread().name)
         if len(calls) >= 2:
             both_in.set()
-        both_in.wait(timeout=5)
+        both_in.wait(timeout=1)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(record, "submit", racing_submit)

@@ -153,7 +153,14 @@ def test_capa_open_to_closed_with_operator_action(live_server, new_page, tmp_pat
         "Four weeks of torque data: no screw below specification; no complaint since.")
     # The check date is a month ahead: a verdict now needs a reason, and closing is signed with a password.
     expect(quality.get_by_role("button", name="Close CAPA")).to_be_visible()
+    # A wrong password is refused first (it is checked before anything is written), keeping what was typed.
     quality.get_by_label("Your password").fill("not my password")
+    with quality.expect_navigation():
+        quality.get_by_role("button", name="Close CAPA").tap()
+    expect(quality.locator("#capa-error")).to_contain_text("password is not correct")
+    expect(record.get_by_label("Evidence that the actions worked")).to_have_value(
+        "Four weeks of torque data: no screw below specification; no complaint since.")
+    quality.get_by_label("Your password").fill(live_server.passwords["quality"])
     with quality.expect_navigation():
         quality.get_by_role("button", name="Close CAPA").tap()
     expect(quality.locator("#capa-error")).to_contain_text("Say why")
