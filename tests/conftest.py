@@ -1,4 +1,6 @@
 """Shared fixtures: a real app on a temporary data folder, a real SQLite file, sign-in, a plant, an audit."""
+import shutil
+
 import pytest
 
 from fieldaudit import config, create_app
@@ -10,10 +12,21 @@ from fieldaudit.stations import data as stations
 from tests.factories import CHECKLIST, FAST_HASH, Auth, make_site, make_user, submit_with_findings
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """An empty database with every migration applied, made once per run (migrating costs more than a test)."""
+    data = tmp_path_factory.mktemp("template") / "data"
+    create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+    return data / "fieldaudit.sqlite3"
+
+
 @pytest.fixture
-def app(tmp_path):
-    """An app with its own data folder."""
-    return create_app({"DATA_DIR": str(tmp_path / "data"), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+def app(tmp_path, migrated_database):
+    """An app with its own data folder, starting from a copy of the migrated empty database."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    shutil.copyfile(migrated_database, data / migrated_database.name)
+    return create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
 
 
 @pytest.fixture
