@@ -11,6 +11,21 @@ def editable(audit: dict, user_id: str) -> bool:
     return audit["status"] == "in_progress" and audit["auditor_id"] == user_id
 
 
+class ProceduresInForce:
+    """Whether a procedure code is in force at the audit's site, looked up only when a rendered question asks: an
+    answer's fragment renders one or two questions, and the save is the autosave's hot path."""
+
+    def __init__(self, db, audit: dict):
+        self.db, self.site_id = db, audit["site_id"]
+        self.today = documents.local_today(audit["timezone"])
+        self.known: dict[str, bool] = {}
+
+    def __contains__(self, code: str) -> bool:
+        if code not in self.known:
+            self.known[code] = bool(document_workflow.in_force_at_site(self.db, self.site_id, [code], self.today))
+        return self.known[code]
+
+
 def section_context(db, audit: dict, section_id: str, saved: data.Saved | None = None, **extra) -> dict:
     """What the section page and its question fragments need; after a save, what the save already knows is
     reused instead of read again (this is the autosave's hot path)."""
@@ -24,7 +39,6 @@ def section_context(db, audit: dict, section_id: str, saved: data.Saved | None =
         answers, score, visible = saved.answers, saved.score, saved.visible_after
     has_photos = any(q.kind.photos for q in section.questions)
     index = checklist.sections.index(section)
-    procedures = [q.procedure for q in section.questions if q.procedure]
     excluded = data.out_of_scope(audit)
     # Worked out from the answers on every render, so a suggestion is still there when the auditor comes back.
     proposals = {q.id: rules.proposed_finding(q, answers[q.id]["value"]) for q in section.questions
@@ -41,8 +55,7 @@ def section_context(db, audit: dict, section_id: str, saved: data.Saved | None =
             "photos": evidence.by_target(evidence.list_for_audit(db, audit["id"]))[0] if has_photos else {},
             "errors": {}, "typed": {}, "severity_labels": SEVERITY_LABELS, "editable": True, "saved_question": None,
             "proposed": None,
-            "procedures_here": document_workflow.in_force_at_site(
-                db, audit["site_id"], procedures, documents.local_today(audit["timezone"])) if procedures else set(),
+            "procedures_here": ProceduresInForce(db, audit),
             **extra}
 
 

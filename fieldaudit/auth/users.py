@@ -80,11 +80,11 @@ def check_role_at(db, user_id: str | None, site_ids) -> dict:
         raise UserError("That person is not a user of this server; choose someone from the list.")
     if not user["active"]:
         raise UserError(f"{user['display_name']}'s account is disabled; choose someone else.")
-    if any(p["id"] == user["id"] for p in people_at(db, site_ids, every=True)):
-        return user
     have = {m["site_id"] for m in memberships(db, user["id"])}
-    missing = [r["code"] for r in dbm.query(db, "SELECT id, code FROM sites ORDER BY code") if r["id"] in
-               set(site_ids) - have]
+    lacking = set() if None in have else set(site_ids) - have  # a role at all sites counts at each
+    if not lacking:
+        return user
+    missing = [r["code"] for r in dbm.query(db, "SELECT id, code FROM sites ORDER BY code") if r["id"] in lacking]
     raise UserError(f"{user['display_name']} has no role at {', '.join(missing)}; choose someone who works there.")
 
 
