@@ -131,3 +131,16 @@ def test_mode_must_be_device_or_hub(tmp_path):
     from fieldaudit.config import ConfigError
     with pytest.raises(ConfigError, match="MODE"):
         create_app({"DATA_DIR": str(tmp_path), "MODE": "server"})
+
+
+def test_every_sync_route_but_pairing_refuses_a_request_without_a_device_token(hub):
+    client, checked = hub.test_client(), 0
+    for rule in hub.url_map.iter_rules():
+        if not rule.endpoint.startswith("sync_api.") or rule.endpoint == "sync_api.pair":
+            continue
+        url = rule.build({arg: "0" * 64 for arg in rule.arguments}, append_unknown=False)[1]
+        for method in rule.methods - {"OPTIONS"}:
+            response = client.open(url, method=method)
+            assert response.status_code == 401, (rule, method, response.status_code)
+            checked += 1
+    assert checked >= 1
