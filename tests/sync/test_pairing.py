@@ -85,3 +85,22 @@ def test_the_cli_makes_a_code_on_the_hub_and_pairs_a_device_with_it(hub_server, 
     monkeypatch.delenv("FIELDAUDIT_MODE")
     on_device = runner.invoke(main, ["--data-dir", str(device_dir), "sync", "code", "--site", "PLTA"])
     assert on_device.exit_code == 1 and "run this on the hub" in on_device.output
+
+
+def test_an_admin_pairs_from_the_hub_link_screen_with_the_qr_text(hub_server, db, plant, device_db,
+                                                                  migrated_database):
+    from tests.factories import Auth, csrf_from, make_user
+
+    device, data = device_db
+    device_app = create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+    make_user(device, "boss", "admin", all_sites=True)
+    client = device_app.test_client()
+    Auth(client).login("boss")
+    code = devices.make_code(db, [plant["a"]["id"]], by=plant["group_admin"]["id"])
+    token = csrf_from(client.get("/admin/hub").get_data(as_text=True))
+    reply = client.post("/admin/hub/pair", data={"csrf_token": token, "hub_url": f"{hub_server.url}#pair={code}",
+                                                 "code": "", "name": "Quality office"})
+    assert reply.status_code == 303
+    page = client.get("/admin/hub").get_data(as_text=True)
+    assert "Paired with head office" in page and hub_server.url in page
+    assert [d["name"] for d in devices.list_devices(db)] == ["Quality office"]
