@@ -1,0 +1,121 @@
+"""A small fault-injecting TCP proxy for sync tests on loopback (there is no toxiproxy here).
+
+Each accepted connection is piped to the upstream in both directions by two threads. Faults are set on the proxy
+between requests and apply to new connections: `delay` (seconds before each forwarded chunk), `cut_upload_after`
+(bytes client → server after which the connection is reset), `cut_download_after` (the same for server → client:
+the response is lost after the server acted on the request), `duplicate_upload` (the first request of a
+connection is sent twice, as a retrying middlebox might). `bytes_up`/`bytes_down` count what was forwarded.
+"""
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    """What the proxy does to the next connections."""
+
+    delay: float = 0.0
+    cut_upload_after: int | None = None
+    cut_download_after: int | None = None
+    duplicate_upload: bool = False
+
+
+@dataclass
+class FaultProxy:
+    """Listen on a free loopback port and forward to upstream_port, with faults."""
+
+    upstream_port: int
+    faults: Faults = field(default_factory=Faults)
+    bytes_up: int = 0
+    bytes_down: int = 0
+    resets: int = 0
+
+    def __post_init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, name=f"proxy-{self.port}", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop accepting and close every open connection."""
+        self._stopping = True
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                _close(sock)
+
+    def _accept(self) -> None:
+        while not self._stopping:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
+            except OSError:
+                _close(client)  # upstream down: the client sees a reset, as with a dead server
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            faults = Faults(**vars(self.faults))
+            threading.Thread(target=self._pipe, args=(client, upstream, "up", faults), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, "down", faults), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket, direction: str, faults: Faults) -> None:
+        limit = faults.cut_upload_after if direction == "up" else faults.cut_download_after
+        sent, first = 0, True
+        try:
+            while True:
+                chunk = source.recv(65536)
+                if not chunk:
+                    target.shutdown(socket.SHUT_WR)
+                    return
+                if faults.delay:
+                    time.sleep(faults.delay)
+                if limit is not None and sent + len(chunk) > limit:
+                    part = chunk[:limit - sent]
+                    target.sendall(part)
+                    self._count(direction, len(part))
+                    self._reset(source, target)
+                    return
+                target.sendall(chunk)
+                if direction == "up" and first and faults.duplicate_upload:
+                    target.sendall(chunk)
+                first = False
+                sent += len(chunk)
+                self._count(direction, len(chunk))
+        except OSError:
+            _close(source)
+            _close(target)
+
+    def _count(self, direction: str, n: int) -> None:
+        with self._lock:
+            if direction == "up":
+                self.bytes_up += n
+            else:
+                self.bytes_down += n
+
+    def _reset(self, *sockets: socket.socket) -> None:
+        with self._lock:
+            self.resets += 1
+        for sock in sockets:
+            try:
+                # RST where the socket is ours alone; shutdown first wakes the other pipe thread blocked in recv on
+                # it (a close under a blocked recv would leave the connection open on Linux).
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            _close(sock)
+
+
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.close()
+    except OSError:
+        pass
