@@ -15,6 +15,9 @@ from . import layout
 from .yamlfmt import as_checklist
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TEXT_COLUMNS = {"clause", "id", "section_id", "show_if_answers"}  # Excel would turn 8.10 into 8.1, 1-2 into a date
 WIDTHS = {"section": 24, "id": 22, "text": 60, "guidance": 50, "options": 40, "finding": 30, "type": 14,
           "show_if_question": 18, "show_if_answers": 18}
 EXAMPLE = {
@@ -103,8 +106,10 @@ def _workbook(head: list, body: list, checklist: Checklist | None) -> bytes:
     for index, name in enumerate(layout.NAMES, start=1):
         questions.column_dimensions[_letter(index)].width = WIDTHS.get(name, 12)
     questions.freeze_panes = "D2"
+    text_format = [name in TEXT_COLUMNS for name in layout.NAMES]
     for index, cells in enumerate(body):
-        questions.append([_cell(questions, value, bold=index == 0) for value in cells])
+        questions.append([_cell(questions, value, bold=index == 0, text_format=index > 0 and fmt)
+                          for value, fmt in zip(cells, text_format)])
     readme = book.create_sheet("README")
     readme.column_dimensions["A"].width = 20
     readme.column_dimensions["B"].width = 110
@@ -115,17 +120,26 @@ def _workbook(head: list, body: list, checklist: Checklist | None) -> bytes:
     return out.getvalue()
 
 
-def _cell(sheet, value: Any, bold: bool = False) -> WriteOnlyCell:
-    """A cell whose text is stored as text: '=x' stays the text '=x', and clause '8.10' is not read as 8.1."""
+def _cell(sheet, value: Any, bold: bool = False, text_format: bool = False) -> Any:
+    """A cell value; texts starting with '=' stay texts (never formulas) and clause '8.10' is kept as text.
+
+    Styles are set only where they matter: each one costs a lookup in openpyxl's style list."""
+    if value is None and not bold:
+        return None
+    plain = not bold and not text_format and not (isinstance(value, str) and (value.startswith("=")
+                                                                              or len(value) > 60))
+    if plain:
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
+    if text_format:
         cell.number_format = "@"
     if bold:
-        cell.font = Font(bold=True)
+        cell.font = BOLD
         cell.fill = HEADER_FILL
-    else:
-        cell.alignment = Alignment(wrap_text=isinstance(value, str) and len(value) > 40, vertical="top")
+    elif isinstance(value, str) and len(value) > 60:
+        cell.alignment = WRAP
     return cell
 
 
