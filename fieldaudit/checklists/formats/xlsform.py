@@ -126,8 +126,11 @@ def read_xlsform(data: bytes, filename: str) -> ReadResult:
                               "checklist itself")
     stem = PurePath(filename).stem
     data_out = {"id": slugify(str(settings.get("form_id") or stem)) or "imported-form", "version": 1,
-                "title": str(settings.get("form_title") or form.get("title") or stem),
+                "title": str(settings.get("form_title") or stem),
                 "sections": [s for s in mapped.sections if s["questions"]]}
+    if not data_out["sections"]:
+        raise ChecklistError([place(filename, "survey", None, None, None, "no question of the form could be "
+                                    "imported: " + "; ".join(str(n) for n in mapped.notes)[:2000])])
     problems: list = []
     rows = {(i, j): mapped.rows[(k, j)] for i, (k, s) in enumerate(
         (k, s) for k, s in enumerate(mapped.sections) if s["questions"]) for j in range(len(s["questions"]))}
@@ -153,6 +156,8 @@ def _children(form: _Form, children: list, section: dict | None, conditions: lis
             repeat = in_repeat or (name if kind == "repeat" else None)
             if kind == "repeat":
                 form.note(row, name, WHY_NOT["repeat"] + "; its questions are listed below and not imported")
+            for key, value in (child.get("control") or {}).items():
+                form.note(row, name, f"{key} {form.text(value)!r} of the {kind} not imported")
             _children(form, child.get("children", []), inner, conditions + ([(row, name, relevant)] if relevant else []),
                       repeat)
             if section is not None and section["id"] in form.in_group:
@@ -261,8 +266,7 @@ def _show_if(form: _Form, question: dict, row: int | None, name: str, conditions
 def _pyxform_problem(filename: str, message: str):
     """pyxform's message at its row ('[row : 7] ...') on the sheet it names."""
     match = re.search(r"\[row\s*:\s*(\d+)\]", message)
-    sheet = "choices" if "'choices'" in message or "choices sheet" in message.lower() else \
-        "settings" if "'settings'" in message else "survey"
+    sheet = next((name for name in ("choices", "settings") if f"on the '{name}' sheet" in message.lower()), "survey")
     text = re.sub(r"\s+", " ", message).strip()
     return place(filename, sheet, int(match.group(1)) if match else None, None, None,
                  f"pyxform rejects the form: {text}")
