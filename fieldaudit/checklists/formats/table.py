@@ -10,9 +10,7 @@ from .. import schema
 from ..loader import ChecklistError
 from ..typespec import suggest
 from . import layout
-from .workbook import MAX_ROWS, Sheet, place
-
-MAX_QUESTIONS = 2_000  # ~20 times the largest shipped checklist; an audit page shows every question at once
+from .workbook import MAX_QUESTIONS, Sheet, place
 _PATH = re.compile(r"^sections\[(\d+)\](?:\.questions\[(\d+)\])?(?:\.(.*))?$")
 
 
