@@ -103,6 +103,17 @@ def checklist_export(key, fmt, output, version):
     click.echo(f"Wrote {output}: {checklist.id} v{checklist.version} as {fmt}", err=True)
 
 
+@checklist.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="checklist-template.xlsx",
+              show_default=True, help="Where to write the workbook.")
+def checklist_template(output):
+    """Write the spreadsheet template: the layout with example questions and a README sheet of every column."""
+    from ..checklists.formats import template_xlsx
+
+    Path(output).write_bytes(template_xlsx())
+    click.echo(f"Wrote {output}: fill in the questions sheet, then `fieldaudit checklist validate {output}`")
+
+
 @checklist.command("list")
 def checklist_list():
     """List published checklists with their latest version."""

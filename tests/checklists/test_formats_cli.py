@@ -104,3 +104,20 @@ def test_export_to_stdout_and_its_refusals(run):
     assert "give -o FILE.xlsx" in run("checklist", "export", "lpa-assembly", "--format", "xlsx").stderr
     missing = run("checklist", "export", "nope")
     assert missing.exit_code == 1 and "no checklist 'nope'; known: lpa-assembly" in missing.stderr
+
+
+def test_template_command_writes_the_workbook(run, tmp_path):
+    out = tmp_path / "t.xlsx"
+    result = run("checklist", "template", "-o", str(out))
+    assert result.exit_code == 0
+    assert build_checklist(read_any(out.read_bytes(), "t.xlsx")).id == "my-checklist"
+
+
+def test_the_docs_column_table_lists_every_column():
+    from pathlib import Path
+
+    from fieldaudit.checklists.formats import layout
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "CHECKLIST_FORMAT.md").read_text(encoding="utf-8")
+    table = doc.split("### Columns", 1)[1].split("###", 1)[0]
+    assert [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")] == list(layout.NAMES)

@@ -16,7 +16,7 @@ from .common import CellProblem
 MAX_UNPACKED_BYTES = 50_000_000  # declared size of all parts; a 2,000-question sheet unpacks to ~2 MB
 MAX_RATIO = 200                  # unpacked/packed of one part: XML packs ~10:1, a zip bomb 1000:1 and more
 MAX_PARTS = 2_000
-MAX_QUESTIONS = 2_000            # ~20 times the largest shipped checklist; an audit page shows them all at once
+MAX_QUESTIONS = 2_000            # ~30 times the largest shipped checklist (68); an audit page shows them all at once
 MAX_ROWS = MAX_QUESTIONS + 50    # non-empty rows read: questions plus header and checklist rows
 # Rows of any kind (empty formatted rows too) a sheet may have. Counted in the packed XML before openpyxl opens it:
 # openpyxl scans a whole sheet that lacks a <dimension> (write-only files) — 50,000 rows took 10-40 s.
@@ -94,6 +94,7 @@ def open_workbook(data: bytes, filename: str):
 def read_sheet(workbook, archive: zipfile.ZipFile, name: str, filename: str, problems: list) -> Sheet:
     """A sheet's non-empty rows (values only, up to MAX_ROWS); formulas and merged cells are reported."""
     worksheet = workbook[name]
+    worksheet.reset_dimensions()  # a stale <dimension> (some generators write A1:A1) would hide rows
     rows: list[tuple[int, list[Any]]] = []
     truncated = False
     for cells in worksheet.iter_rows():
