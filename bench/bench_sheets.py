@@ -88,7 +88,8 @@ def main() -> int:
     cases = [
         ("refuse 50,000 rows (.xlsx, 1.0 MB)", timed(lambda: refuse(big), args.runs)),
         ("baseline: openpyxl opens it, reads 2,050 rows", timed(lambda: openpyxl_open(big), 1 if args.quick else 3)),
-        (f"read {MAX_QUESTIONS:,} questions (.xlsx)", timed(lambda: build_checklist(read_any(limit, "l.xlsx")), args.runs)),
+        (f"read {MAX_QUESTIONS:,} questions (.xlsx)",
+         timed(lambda: build_checklist(read_any(limit, "l.xlsx")), args.runs)),
         (f"iso9001-internal ({sum(1 for _ in iso.all_questions())} questions) .xlsx",
          timed(lambda: read_any(iso_xlsx, "i.xlsx"), args.runs)),
         ("iso9001-internal .csv", timed(lambda: read_any(iso_csv, "i.csv"), args.runs)),

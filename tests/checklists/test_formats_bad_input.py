@@ -257,4 +257,5 @@ def test_a_workbook_with_unrelated_sheets_says_which_sheets_it_expects():
     book.create_sheet("Sheet2")
     out = io.BytesIO()
     book.save(out)
-    assert "has the sheets 'Sheet1', 'Sheet2'; a checklist workbook has a 'questions' sheet" in problems(out.getvalue())[0]
+    expected = "has the sheets 'Sheet1', 'Sheet2'; a checklist workbook has a 'questions' sheet"
+    assert expected in problems(out.getvalue())[0]

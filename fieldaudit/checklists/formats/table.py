@@ -97,7 +97,8 @@ def _header(table: Table, sheet: str, number: int, header: list) -> bool:
         if not name or name.startswith("#"):
             continue
         if name not in layout.NAMES:
-            table.problems.append(place(table.filename, sheet, number, index, str(cell), layout.unknown_column_hint(name)))
+            table.problems.append(place(table.filename, sheet, number, index, str(cell),
+                                        layout.unknown_column_hint(name)))
             ok = False
         elif name in table.columns:
             table.problems.append(place(table.filename, sheet, number, index, name,

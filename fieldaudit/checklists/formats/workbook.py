@@ -80,10 +80,9 @@ def open_workbook(data: bytes, filename: str):
     for part, rows in _row_counts(archive, parts).items():
         if rows > MAX_SHEET_ROWS:
             sheet = _sheet_names(archive).get(part, part)
-            raise ChecklistError([CellProblem(filename, f"sheet {sheet!r}", f"the sheet has {rows:,} rows; a checklist "
-                                                                            f"holds at most {MAX_QUESTIONS:,} questions "
-                                              "(an auditor answers them all on one visit) — split it into several "
-                                              "checklists", sheet=sheet)])
+            message = (f"the sheet has {rows:,} rows; a checklist holds at most {MAX_QUESTIONS:,} questions (an "
+                       "auditor answers them all on one visit) — split it into several checklists")
+            raise ChecklistError([CellProblem(filename, f"sheet {sheet!r}", message, sheet=sheet)])
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False), archive
     except Exception as exc:  # openpyxl raises many types for damaged parts; all mean the same to the user

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -17,7 +16,7 @@ from .. import schema
 from ..loader import ChecklistError
 from ..typespec import slugify
 from . import expressions
-from .common import ReadResult
+from .common import ImportNote, ReadResult
 from .workbook import place
 
 SIMPLE = {"text": "text", "date": "date", "photo": "photo", "select one": "single_choice",
@@ -35,19 +34,6 @@ BIND_COLUMNS = {"jr:constraintMsg": "constraint_message", "jr:requiredMsg": "req
                 "readonly": "read_only", "calculate": "calculation", "jr:preload": "preload"}
 COLUMN_OF = {"text": "label", "id": "name", "guidance": "hint", "options": "choices sheet", "show_if": "relevant",
              "min": "constraint", "max": "constraint", "decimals": "type", "scale": "parameters"}
-
-
-@dataclass(frozen=True)
-class ImportNote:
-    """Something of the form that was not imported (or imported differently), with the survey row it is on."""
-
-    row: int | None
-    name: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"survey row {self.row}" if self.row else "settings"
-        return f"{where}, {self.name}: {self.message}" if self.name else f"{where}: {self.message}"
 
 
 class _Form:
@@ -158,8 +144,8 @@ def _children(form: _Form, children: list, section: dict | None, conditions: lis
                 form.note(row, name, WHY_NOT["repeat"] + "; its questions are listed below and not imported")
             for key, value in (child.get("control") or {}).items():
                 form.note(row, name, f"{key} {form.text(value)!r} of the {kind} not imported")
-            _children(form, child.get("children", []), inner, conditions + ([(row, name, relevant)] if relevant else []),
-                      repeat)
+            inherited = conditions + ([(row, name, relevant)] if relevant else [])
+            _children(form, child.get("children", []), inner, inherited, repeat)
             if section is not None and section["id"] in form.in_group:
                 section = form.section(section["title"])  # questions after a nested group continue the outer one
                 form.in_group.add(section["id"])
