@@ -30,6 +30,7 @@ class ImportNote:
     message: str
 
     def __str__(self) -> str:
+        """`survey row 9, adults: …`, or `settings: …` for the form as a whole."""
         where = f"survey row {self.row}" if self.row else "settings"
         return f"{where}, {self.name}: {self.message}" if self.name else f"{where}: {self.message}"
 

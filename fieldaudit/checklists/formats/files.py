@@ -89,6 +89,7 @@ def validate_lines(results: list[Checked]) -> tuple[int, list[str]]:
 
 
 def _plural(count: int, word: str) -> str:
+    """'1 section', '2 sections'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 

@@ -109,6 +109,7 @@ def _delimiter(sample: str) -> str:
 
     csv.Sniffer guesses quoting too and gets it wrong on texts with quotes inside, so only the delimiter is guessed."""
     def widest(delimiter: str) -> int:
+        """The most fields a row has with this delimiter."""
         try:
             return max((len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)),
                        default=0)

@@ -53,6 +53,7 @@ def place(filename: str, sheet: str | None, row: int | None, column: int | None,
 def open_workbook(data: bytes, filename: str):
     """The workbook in read-only mode, after checking it is a real, reasonably sized .xlsx; ChecklistError else."""
     def refuse(message: str):
+        """Refuse the whole file."""
         raise ChecklistError([Problem(filename, "", message)])
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -153,6 +154,7 @@ def _row_counts(archive: zipfile.ZipFile, parts) -> dict[str, int]:
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part -> the sheet's name, from the workbook and its relationships."""
     def attribute(tag: bytes, name: bytes) -> str | None:
+        """One attribute of an XML start tag."""
         match = re.search(rb"\b" + name + rb'="([^"]*)"', tag)
         return match.group(1).decode("utf-8", "replace") if match else None
     try:

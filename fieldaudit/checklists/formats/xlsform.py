@@ -40,6 +40,7 @@ class _Form:
     """State of one mapping: sections built so far, ids given, notes, and the survey row of each question."""
 
     def __init__(self, raw_rows: list[dict], language: str | None):
+        """Start a mapping over pyxform's rows of the survey sheet."""
         self.raw_rows, self.cursor, self.language = raw_rows, 0, language
         self.sections: list[dict] = []
         self.ids: dict[str, str] = {}        # XLSForm name -> question id
@@ -59,6 +60,7 @@ class _Form:
         return None
 
     def note(self, row: int | None, name: str, message: str) -> None:
+        """List something of the form that was not imported."""
         self.notes.append(ImportNote(row, name, message))
 
     def text(self, value: Any) -> str | None:
