@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from fieldaudit.checklists import ChecklistError
+from fieldaudit.checklists import ChecklistError, build_checklist
 from fieldaudit.checklists.formats import read_any, write_csv, write_xlsx
 from fieldaudit.checklists.formats.table import MAX_QUESTIONS
 
@@ -259,3 +259,22 @@ def test_a_workbook_with_unrelated_sheets_says_which_sheets_it_expects():
     book.save(out)
     expected = "has the sheets 'Sheet1', 'Sheet2'; a checklist workbook has a 'questions' sheet"
     assert expected in problems(out.getvalue())[0]
+
+
+def test_a_csv_saved_as_xlsx_from_excel_reads_from_its_single_sheet():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "small"  # Excel names the sheet after the CSV file
+    for row in [("id", "small"), ("version", 1), ("title", "Small"), (), HEADER, ("S", "ok", "yes_no", "All ok?"),
+                ("", "why", "text", "Why not?", "", "ok", "no", "no")]:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    checklist = build_checklist(read_any(out.getvalue(), "small.xlsx"))
+    assert (checklist.id, checklist.version, checklist.title) == ("small", 1, "Small")
+    why = checklist.question("why")
+    assert (why.show_if.question, why.show_if.values, why.required) == ("ok", ("no",), False)
+
+
+def test_a_csv_with_checklist_rows_but_no_question_table():
+    assert "has no header row" in problems(b"id,small\nversion,1\ntitle,Small\n", "x.csv")[0]
