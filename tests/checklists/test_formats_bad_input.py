@@ -278,3 +278,8 @@ def test_a_csv_saved_as_xlsx_from_excel_reads_from_its_single_sheet():
 
 def test_a_csv_with_checklist_rows_but_no_question_table():
     assert "has no header row" in problems(b"id,small\nversion,1\ntitle,Small\n", "x.csv")[0]
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.xlsx", "big.yaml"])
+def test_a_file_over_5_mb_is_refused_before_it_is_read(name):
+    assert problems(b"x" * 5_000_001, name) == [f"{name}: the file is 5.0 MB; a checklist file is at most 5 MB"]
