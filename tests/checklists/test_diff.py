@@ -32,7 +32,7 @@ def test_added_removed_changed_and_moved_questions():
     assert changes.checklist == ["title"]
     assert changes.added == [("oil", "No oil")]
     assert changes.removed == [("shift", "Shift")]
-    assert changes.changed == [("torque", "Torque", ["unit", "max"]), ("why", "Why?", ["show_if"])]
+    assert changes.changed == [("torque", "Torque", ["max", "unit"]), ("why", "Why?", ["show_if"])]
     assert not changes.moved and not changes.empty
 
 
