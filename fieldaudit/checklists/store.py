@@ -91,6 +91,11 @@ def get_checklist(db, checklist_id: str) -> dict | None:
     return dbm.query_one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
 
 
+def find_checklist(db, key: str) -> dict | None:
+    """One checklist head row by its key (the file's `id`)."""
+    return dbm.query_one(db, "SELECT * FROM checklists WHERE key = ?", (key,))
+
+
 def load_version(db, version_id: str) -> Checklist:
     """The Checklist of a published version; parsed once per process, since a published version never changes."""
     checklist = _parsed.get(version_id)
