@@ -80,7 +80,8 @@ def update(version_id):
         changed = editing.apply(data, op, request.form)
     except (IndexError, KeyError, ValueError, TypeError):
         raise Refusal("That part of the draft is not there any more; reload the draft.", 409) from None
-    drafts.save_draft(db, head["key"], changed, by=current_user.id, revision=request.form.get("revision"))
+    # Every editor form carries the revision it showed; a request without one cannot prove it saw the latest.
+    drafts.save_draft(db, head["key"], changed, by=current_user.id, revision=request.form.get("revision") or -1)
     if htmx.is_htmx():
         return _editor(version_id)
     return redirect(url_for("builder.edit", version_id=version_id, preview=request.values.get("preview", 0)), 303)

@@ -30,7 +30,7 @@ def routes(db, draft_row, published_row):
     """Every builder route, with what a permitted request looks like."""
     return [("get", "/builder/", None), ("post", "/builder/", {"title": "New one"}),
             ("get", f"/builder/drafts/{draft_row['id']}", None),
-            ("post", f"/builder/drafts/{draft_row['id']}", {"op": "add_section"}),
+            ("post", f"/builder/drafts/{draft_row['id']}", {"op": "add_section", "revision": 1}),
             ("post", f"/builder/drafts/{draft_row['id']}/publish", {}),
             ("post", f"/builder/drafts/{draft_row['id']}/discard", {}),
             ("post", f"/builder/versions/{published_row['id']}/draft", {}),
@@ -95,6 +95,9 @@ def test_a_stale_edit_is_refused_and_the_newer_one_kept(auth, db, plant, draft):
     assert edit(auth, draft, 1, op="checklist", title="Mine").status_code == 200
     response = edit(auth, draft, 1, op="checklist", title="Theirs")
     assert response.status_code == 409
+    assert drafts.get(db, draft["id"])[2]["title"] == "Mine"
+    response = auth.post(f"/builder/drafts/{draft['id']}", {"op": "checklist", "title": "Blind"}, htmx=True)
+    assert response.status_code == 409  # no revision: it cannot prove it saw the latest
     assert drafts.get(db, draft["id"])[2]["title"] == "Mine"
 
 
