@@ -17,44 +17,101 @@ def checklist():
 @checklist.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def checklist_validate(files):
-    """Check checklist YAML files; exit 2 with one line per problem (file, path inside it, what to do)."""
-    from ..checklists import validate_command
+    """Check checklist files (.yaml, .xlsx/.csv in the FieldAudit layout, XLSForm .xlsx); exit 2 with one line per
+    problem (file, place in it, what to do). XLSForm items that do not map are listed as 'not imported'."""
+    from ..checklists.formats import files as formats
 
-    code, lines = validate_command(files)
+    code, lines = formats.validate_lines(_checked(files))
     for line in lines:
         click.echo(line, err=code != 0)
     sys.exit(code)
 
 
+def _checked(files):
+    """Read and validate the files, with a progress bar on stderr when there are several."""
+    from ..checklists.formats import files as formats
+
+    if len(files) < 2:
+        return formats.check_files(files)
+    with click.progressbar(length=len(files), label="Checking", file=sys.stderr, show_pos=True) as bar:
+        return formats.check_files(files, progress=lambda name: bar.update(1))
+
+
 @checklist.command("import")
 @click.argument("files", nargs=-1, required=True)
 def checklist_import(files):
-    """Validate and publish checklist files (a changed checklist needs a higher version)."""
-    from ..checklists import load_checklist, validate_command
+    """Validate and publish checklist files. A YAML file's changed content needs a higher version; a spreadsheet or
+    XLSForm imported again becomes the next version of the same checklist (unchanged content: nothing new)."""
     from ..checklists import store
+    from ..checklists.formats import files as formats
 
-    code, lines = validate_command(files)
+    results = _checked(files)
+    code, lines = formats.validate_lines(results)
     if code != 0:
         for line in lines:
             click.echo(line, err=True)
         sys.exit(code)
+    for line in lines[:-1]:
+        if ": not imported: " in line:
+            click.echo(line, err=True)
     app = make_app()
     db = open_db(app)
     failed = False
-    with click.progressbar(files, label="Publishing", file=sys.stderr, show_pos=True) as bar:
-        results = []
-        for path in bar:
-            checklist = load_checklist(path)
+    with click.progressbar(results, label="Publishing", file=sys.stderr, show_pos=True) as bar:
+        published = []
+        for result in bar:
             try:
-                row, created = store.publish(db, checklist, by=None, source=Path(path).name)
-                results.append(f"{'published' if created else 'unchanged'}: {checklist.id} v{checklist.version} "
-                               f"({row['question_count']} questions) from {path}")
+                row, created, used = formats.publish_checked(db, result)
+                published.append(f"{'published' if created else 'unchanged'}: {used.id} v{used.version} "
+                                 f"({row['question_count']} questions) from {result.name}")
             except store.PublishError as exc:
                 failed = True
-                results.append(f"error: {path}: {exc}")
-    for line in results:
+                published.append(f"error: {result.name}: {exc}")
+    for line in published:
         click.echo(line, err=line.startswith("error"))
     sys.exit(1 if failed else 0)
+
+
+@checklist.command("export")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx", "csv"]), default="yaml", show_default=True,
+              help="yaml for version control, xlsx or csv to edit in a spreadsheet.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write (default: standard output; "
+              "required for xlsx).")
+@click.option("--version", "version", type=int, help="A published version (default: the latest).")
+def checklist_export(key, fmt, output, version):
+    """Write a published checklist as YAML, .xlsx or .csv (import reads all three back)."""
+    from ..checklists import ChecklistError
+    from ..checklists.formats import files as formats, write_csv, write_xlsx, write_yaml
+
+    if fmt == "xlsx" and not output:
+        fail("an .xlsx workbook is binary; give -o FILE.xlsx")
+    db = open_db(make_app())
+    try:
+        checklist = formats.latest_published(db, key, version)
+        content = {"yaml": write_yaml, "xlsx": write_xlsx, "csv": write_csv}[fmt](checklist)
+    except ChecklistError as exc:
+        fail(str(exc))
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    if isinstance(content, str):
+        # A byte-order mark makes Excel read a CSV as UTF-8 (without it, accents break on Windows).
+        Path(output).write_text(("\ufeff" if fmt == "csv" else "") + content, encoding="utf-8", newline="")
+    else:
+        Path(output).write_bytes(content)
+    click.echo(f"Wrote {output}: {checklist.id} v{checklist.version} as {fmt}", err=True)
+
+
+@checklist.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="checklist-template.xlsx",
+              show_default=True, help="Where to write the workbook.")
+def checklist_template(output):
+    """Write the spreadsheet template: the layout with example questions and a README sheet of every column."""
+    from ..checklists.formats import template_xlsx
+
+    Path(output).write_bytes(template_xlsx())
+    click.echo(f"Wrote {output}: fill in the questions sheet, then `fieldaudit checklist validate {output}`")
 
 
 @checklist.command("list")

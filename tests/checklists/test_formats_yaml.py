@@ -20,7 +20,8 @@ def test_shipped_yaml_reads_and_writes_back_to_the_same_definition(path):
 
 
 def test_yaml_problems_keep_file_line_and_path():
-    text = b"id: x\nversion: 1\ntitle: X\nsections:\n  - title: S\n    questions:\n      - {id: a, text: A, type: yesno}\n"
+    text = (b"id: x\nversion: 1\ntitle: X\nsections:\n  - title: S\n    questions:\n"
+            b"      - {id: a, text: A, type: yesno}\n")
     with pytest.raises(ChecklistError) as caught:
         read_any(text, "x.yml")
     problem = caught.value.problems[0]

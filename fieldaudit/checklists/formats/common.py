@@ -21,12 +21,26 @@ class CellProblem(Problem):
     column: str | None = None
 
 
+@dataclass(frozen=True)
+class ImportNote:
+    """Something of the form that was not imported (or imported differently), with the survey row it is on."""
+
+    row: int | None
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        """`survey row 9, adults: …`, or `settings: …` for the form as a whole."""
+        where = f"survey row {self.row}" if self.row else "settings"
+        return f"{where}, {self.name}: {self.message}" if self.name else f"{where}: {self.message}"
+
+
 @dataclass
 class ReadResult:
     """Checklist data as the YAML loader reads it, plus what an import could not carry over (XLSForm)."""
 
     data: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
+    notes: list[ImportNote] = field(default_factory=list)
     kind: str = "yaml"  # yaml, sheet (our spreadsheet layout) or xlsform
 
 

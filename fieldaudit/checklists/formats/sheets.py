@@ -47,7 +47,8 @@ def _our_layout(workbook, archive, names: dict[str, str], filename: str) -> dict
     else:
         candidates = [name for key, name in names.items() if key not in IGNORED_SHEETS and key != CHECKLIST_SHEET]
         if len(candidates) != 1:
-            raise ChecklistError([Problem(filename, "", f"the workbook has the sheets {', '.join(map(repr, names.values()))}; "
+            found = ", ".join(map(repr, names.values()))
+            raise ChecklistError([Problem(filename, "", f"the workbook has the sheets {found}; "
                                                         f"a checklist workbook has a {QUESTIONS_SHEET!r} sheet (and "
                                                         f"a {CHECKLIST_SHEET!r} sheet), an XLSForm has 'survey' and "
                                                         "'choices' sheets (download the template)")])
@@ -108,6 +109,7 @@ def _delimiter(sample: str) -> str:
 
     csv.Sniffer guesses quoting too and gets it wrong on texts with quotes inside, so only the delimiter is guessed."""
     def widest(delimiter: str) -> int:
+        """The most fields a row has with this delimiter."""
         try:
             return max((len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)),
                        default=0)

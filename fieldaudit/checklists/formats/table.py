@@ -10,9 +10,7 @@ from .. import schema
 from ..loader import ChecklistError
 from ..typespec import suggest
 from . import layout
-from .workbook import MAX_ROWS, Sheet, place
-
-MAX_QUESTIONS = 2_000  # ~20 times the largest shipped checklist; an audit page shows every question at once
+from .workbook import MAX_QUESTIONS, Sheet, place
 _PATH = re.compile(r"^sections\[(\d+)\](?:\.questions\[(\d+)\])?(?:\.(.*))?$")
 
 
@@ -99,7 +97,8 @@ def _header(table: Table, sheet: str, number: int, header: list) -> bool:
         if not name or name.startswith("#"):
             continue
         if name not in layout.NAMES:
-            table.problems.append(place(table.filename, sheet, number, index, str(cell), layout.unknown_column_hint(name)))
+            table.problems.append(place(table.filename, sheet, number, index, str(cell),
+                                        layout.unknown_column_hint(name)))
             ok = False
         elif name in table.columns:
             table.problems.append(place(table.filename, sheet, number, index, name,

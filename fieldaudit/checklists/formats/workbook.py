@@ -16,7 +16,14 @@ from .common import CellProblem
 MAX_UNPACKED_BYTES = 50_000_000  # declared size of all parts; a 2,000-question sheet unpacks to ~2 MB
 MAX_RATIO = 200                  # unpacked/packed of one part: XML packs ~10:1, a zip bomb 1000:1 and more
 MAX_PARTS = 2_000
-MAX_ROWS = 2_000 + 50            # question rows (loader's limit) plus header and checklist rows
+MAX_QUESTIONS = 2_000            # ~30 times the largest shipped checklist (68); an audit page shows them all at once
+MAX_ROWS = MAX_QUESTIONS + 50    # non-empty rows read: questions plus header and checklist rows
+# Rows of any kind (empty formatted rows too) a sheet may have. Counted in the packed XML before openpyxl opens it:
+# openpyxl scans a whole sheet that lacks a <dimension> (write-only files) — 50,000 rows took 10-40 s.
+MAX_SHEET_ROWS = 10_000
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _SIGNATURES = ((b"\xff\xd8\xff", "a JPEG image"), (b"\x89PNG", "a PNG image"), (b"%PDF", "a PDF document"),
                (b"\xd0\xcf\x11\xe0", "an old Excel 97-2003 .xls workbook (save it as .xlsx)"),
@@ -37,7 +44,8 @@ def place(filename: str, sheet: str | None, row: int | None, column: int | None,
     """A problem at a cell (or a row, a column, a sheet): 'sheet 'questions', row 12, column F (min)'."""
     letter = get_column_letter(column) if column else None
     parts = [f"sheet {sheet!r}" if sheet else None, f"row {row}" if row else None,
-             f"column {letter} ({name})" if letter and name else f"column {name!r}" if name else None]
+             f"column {letter} ({name})" if letter and name else f"column {letter}" if letter
+             else f"column {name!r}" if name else None]
     return CellProblem(filename, ", ".join(p for p in parts if p), message, sheet=sheet, row=row,
                        column=letter or name)
 
@@ -45,6 +53,7 @@ def place(filename: str, sheet: str | None, row: int | None, column: int | None,
 def open_workbook(data: bytes, filename: str):
     """The workbook in read-only mode, after checking it is a real, reasonably sized .xlsx; ChecklistError else."""
     def refuse(message: str):
+        """Refuse the whole file."""
         raise ChecklistError([Problem(filename, "", message)])
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -69,6 +78,12 @@ def open_workbook(data: bytes, filename: str):
         if part.file_size > 1_000_000 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
             refuse(f"the part {part.filename} unpacks {part.file_size // max(part.compress_size, 1)} times larger "
                    "than it is packed, which no real spreadsheet does; the file is refused")
+    for part, rows in _row_counts(archive, parts).items():
+        if rows > MAX_SHEET_ROWS:
+            sheet = _sheet_names(archive).get(part, part)
+            message = (f"the sheet has {rows:,} rows; a checklist holds at most {MAX_QUESTIONS:,} questions (an "
+                       "auditor answers them all on one visit) — split it into several checklists")
+            raise ChecklistError([CellProblem(filename, f"sheet {sheet!r}", message, sheet=sheet)])
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False), archive
     except Exception as exc:  # openpyxl raises many types for damaged parts; all mean the same to the user
@@ -79,6 +94,7 @@ def open_workbook(data: bytes, filename: str):
 def read_sheet(workbook, archive: zipfile.ZipFile, name: str, filename: str, problems: list) -> Sheet:
     """A sheet's non-empty rows (values only, up to MAX_ROWS); formulas and merged cells are reported."""
     worksheet = workbook[name]
+    worksheet.reset_dimensions()  # a stale <dimension> (some generators write A1:A1) would hide rows
     rows: list[tuple[int, list[Any]]] = []
     truncated = False
     for cells in worksheet.iter_rows():
@@ -123,3 +139,33 @@ def _merged(worksheet, archive: zipfile.ZipFile) -> list[str]:
 def _first_row(ref: str) -> int:
     """The first row of a range like 'A2:A5'."""
     return int(re.search(r"[0-9]+", ref).group())
+
+
+def _row_counts(archive: zipfile.ZipFile, parts) -> dict[str, int]:
+    """Rows per worksheet part, counted in its XML (already limited in size by MAX_UNPACKED_BYTES)."""
+    counts = {}
+    for part in parts:
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            with archive.open(part) as stream:
+                counts[part.filename] = len(_ROW.findall(stream.read()))
+    return counts
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> the sheet's name, from the workbook and its relationships."""
+    def attribute(tag: bytes, name: bytes) -> str | None:
+        """One attribute of an XML start tag."""
+        match = re.search(rb"\b" + name + rb'="([^"]*)"', tag)
+        return match.group(1).decode("utf-8", "replace") if match else None
+    try:
+        targets = {attribute(tag, b"Id"): attribute(tag, b"Target")
+                   for tag in _RELATION.findall(archive.read("xl/_rels/workbook.xml.rels"))}
+        sheets = _SHEET.findall(archive.read("xl/workbook.xml"))
+    except KeyError:
+        return {}
+    names = {}
+    for tag in sheets:
+        target = targets.get(attribute(tag, b"r:id") or attribute(tag, b"id"))
+        if target:
+            names["xl/" + target.lstrip("/").removeprefix("xl/")] = attribute(tag, b"name")
+    return names

@@ -144,6 +144,7 @@ def _cell(sheet, value: Any, bold: bool = False, text_format: bool = False) -> A
 
 
 def _letter(index: int) -> str:
+    """1 -> 'A'."""
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index)

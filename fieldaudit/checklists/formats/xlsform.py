@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -17,7 +16,7 @@ from .. import schema
 from ..loader import ChecklistError
 from ..typespec import slugify
 from . import expressions
-from .common import ReadResult
+from .common import ImportNote, ReadResult
 from .workbook import place
 
 SIMPLE = {"text": "text", "date": "date", "photo": "photo", "select one": "single_choice",
@@ -37,23 +36,11 @@ COLUMN_OF = {"text": "label", "id": "name", "guidance": "hint", "options": "choi
              "min": "constraint", "max": "constraint", "decimals": "type", "scale": "parameters"}
 
 
-@dataclass(frozen=True)
-class ImportNote:
-    """Something of the form that was not imported (or imported differently), with the survey row it is on."""
-
-    row: int | None
-    name: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"survey row {self.row}" if self.row else "settings"
-        return f"{where}, {self.name}: {self.message}" if self.name else f"{where}: {self.message}"
-
-
 class _Form:
     """State of one mapping: sections built so far, ids given, notes, and the survey row of each question."""
 
     def __init__(self, raw_rows: list[dict], language: str | None):
+        """Start a mapping over pyxform's rows of the survey sheet."""
         self.raw_rows, self.cursor, self.language = raw_rows, 0, language
         self.sections: list[dict] = []
         self.ids: dict[str, str] = {}        # XLSForm name -> question id
@@ -73,6 +60,7 @@ class _Form:
         return None
 
     def note(self, row: int | None, name: str, message: str) -> None:
+        """List something of the form that was not imported."""
         self.notes.append(ImportNote(row, name, message))
 
     def text(self, value: Any) -> str | None:
@@ -126,8 +114,11 @@ def read_xlsform(data: bytes, filename: str) -> ReadResult:
                               "checklist itself")
     stem = PurePath(filename).stem
     data_out = {"id": slugify(str(settings.get("form_id") or stem)) or "imported-form", "version": 1,
-                "title": str(settings.get("form_title") or form.get("title") or stem),
+                "title": str(settings.get("form_title") or stem),
                 "sections": [s for s in mapped.sections if s["questions"]]}
+    if not data_out["sections"]:
+        raise ChecklistError([place(filename, "survey", None, None, None, "no question of the form could be "
+                                    "imported: " + "; ".join(str(n) for n in mapped.notes)[:2000])])
     problems: list = []
     rows = {(i, j): mapped.rows[(k, j)] for i, (k, s) in enumerate(
         (k, s) for k, s in enumerate(mapped.sections) if s["questions"]) for j in range(len(s["questions"]))}
@@ -153,8 +144,10 @@ def _children(form: _Form, children: list, section: dict | None, conditions: lis
             repeat = in_repeat or (name if kind == "repeat" else None)
             if kind == "repeat":
                 form.note(row, name, WHY_NOT["repeat"] + "; its questions are listed below and not imported")
-            _children(form, child.get("children", []), inner, conditions + ([(row, name, relevant)] if relevant else []),
-                      repeat)
+            for key, value in (child.get("control") or {}).items():
+                form.note(row, name, f"{key} {form.text(value)!r} of the {kind} not imported")
+            inherited = conditions + ([(row, name, relevant)] if relevant else [])
+            _children(form, child.get("children", []), inner, inherited, repeat)
             if section is not None and section["id"] in form.in_group:
                 section = form.section(section["title"])  # questions after a nested group continue the outer one
                 form.in_group.add(section["id"])
@@ -261,8 +254,7 @@ def _show_if(form: _Form, question: dict, row: int | None, name: str, conditions
 def _pyxform_problem(filename: str, message: str):
     """pyxform's message at its row ('[row : 7] ...') on the sheet it names."""
     match = re.search(r"\[row\s*:\s*(\d+)\]", message)
-    sheet = "choices" if "'choices'" in message or "choices sheet" in message.lower() else \
-        "settings" if "'settings'" in message else "survey"
+    sheet = next((name for name in ("choices", "settings") if f"on the '{name}' sheet" in message.lower()), "survey")
     text = re.sub(r"\s+", " ", message).strip()
     return place(filename, sheet, int(match.group(1)) if match else None, None, None,
                  f"pyxform rejects the form: {text}")
