@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.admin_views import bp as users_bp
     from .auth.views import bp as auth_bp
     from .capa.views import bp as capa_bp
+    from .checklists.builder_views import bp as builder_bp
     from .checklists.views import bp as checklists_bp
     from .documents import authoring_views  # noqa: F401  (routes on the authoring blueprint)
     from .documents.views import bp as documents_bp
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(checklists_bp)
+    app.register_blueprint(builder_bp)
     app.register_blueprint(capa_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(reports_bp)

@@ -15,3 +15,8 @@ def pdf_response(body: bytes, filename: str) -> Response:
     """PDF bytes as a download called `filename` (with its .pdf)."""
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def file_response(body: bytes | str, filename: str, mimetype: str) -> Response:
+    """Any file as a download called `filename`."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -80,14 +80,20 @@ def list_checklists(db, active_only: bool = True) -> list[dict]:
 
 
 def list_versions(db, checklist_id: str) -> list[dict]:
-    """All versions of a checklist, newest first (without their definitions)."""
+    """The published versions of a checklist, newest first (without their definitions; drafts are in drafts.py)."""
     return dbm.query(db, "SELECT id, version, title, status, question_count, published_at, published_by, source"
-                         " FROM checklist_versions WHERE checklist_id = ? ORDER BY version DESC", (checklist_id,))
+                         " FROM checklist_versions WHERE checklist_id = ? AND status = 'published'"
+                         " ORDER BY version DESC", (checklist_id,))
 
 
 def get_checklist(db, checklist_id: str) -> dict | None:
     """One checklist head row."""
     return dbm.query_one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
+
+
+def find_checklist(db, key: str) -> dict | None:
+    """One checklist head row by its key (the file's `id`)."""
+    return dbm.query_one(db, "SELECT * FROM checklists WHERE key = ?", (key,))
 
 
 def load_version(db, version_id: str) -> Checklist:

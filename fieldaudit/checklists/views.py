@@ -35,9 +35,9 @@ def show(checklist_id):
     _ensure_reader()
     db = get_db()
     head = store.get_checklist(db, checklist_id)
-    if head is None:
+    versions = store.list_versions(db, checklist_id) if head else []
+    if not versions:  # unknown, or only a draft so far (drafts are the builder's)
         abort(404)
-    versions = store.list_versions(db, checklist_id)
     chosen = next((v for v in versions if str(v["version"]) == request.args.get("version")), versions[0])
     return render_template("checklists/show.html", head=head, versions=versions, chosen=chosen,
                            checklist=store.load_version(db, chosen["id"]), severity_labels=SEVERITY_LABELS)

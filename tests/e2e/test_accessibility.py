@@ -26,12 +26,15 @@ def screens(server: LiveServer, role: str) -> list[str]:
     capa = _first(server, "SELECT id AS x FROM capas ORDER BY number LIMIT 1")
     station = _first(server, "SELECT code AS x FROM workstations ORDER BY code LIMIT 1")
     document = _first(server, "SELECT id AS x FROM documents ORDER BY code LIMIT 1")
+    draft = _first(server, "SELECT id AS x FROM checklist_versions WHERE status = 'draft' LIMIT 1")
+    forklift = _first(server, "SELECT id AS x FROM checklists WHERE key = 'forklift-check'")
     common = ["/", f"/w/{station}", "/documents/", f"/documents/{document}", "/account"]
     return {
         "auditor": common + ["/audits/", f"/audits/{open_audit}/run", f"/audits/{done_audit}", "/audits/new",
                              f"/audits/{open_audit}/findings", f"/audits/{open_audit}/submit"],
         "quality": common + ["/capa/", f"/capa/{capa}", "/capa/triage", "/capa/my-actions", "/checklists/",
-                             f"/audits/{done_audit}"],
+                             f"/audits/{done_audit}", "/builder/", f"/builder/drafts/{draft}",
+                             f"/builder/checklists/{forklift}/diff"],
         "operator": common + ["/capa/my-actions"],
         "admin": ["/", "/sites", "/admin/users/"],
     }[role]
