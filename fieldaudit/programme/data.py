@@ -4,6 +4,7 @@ import json
 from .. import db as dbm
 from .. import ids
 from ..refusal import Refusal
+from . import schedule
 from .states import STATES, on_time, state  # noqa: F401  (the public state function lives with the data)
 
 # The same rule as states.state, in SQL, for filters and counts over many rows (`?` is the local today).
@@ -18,6 +19,11 @@ _SELECT = ("SELECT s.*, c.title AS checklist_title, w.code AS workstation_code, 
            " JOIN sites st ON st.id = s.site_id LEFT JOIN workstations w ON w.id = s.workstation_id"
            " LEFT JOIN areas ar ON ar.id = s.area_id LEFT JOIN users u ON u.id = s.auditor_id"
            " LEFT JOIN audits a ON a.id = s.audit_id")
+
+
+def scheduled_row(db, scheduled_id: str) -> dict | None:
+    """One scheduled audit's own row (for the site guard)."""
+    return dbm.query_one(db, "SELECT * FROM scheduled_audits WHERE id = ?", (scheduled_id,))
 
 
 def get_scheduled(db, scheduled_id: str, today: str) -> dict | None:
@@ -68,6 +74,13 @@ def due_for(db, user_id: str, today_by_site: dict[str, str], workstation_id: str
     return sorted(out, key=lambda r: (r["state"] != "overdue", r["due_date"]))
 
 
+def today_by_site(db, site_ids, now) -> dict[str, str]:
+    """Each site's local date at the instant `now` (site_ids None: every site)."""
+    rows = dbm.query(db, "SELECT id, timezone FROM sites WHERE active = 1")
+    return {r["id"]: schedule.local_today(r["timezone"], now).isoformat() for r in rows
+            if site_ids is None or r["id"] in site_ids}
+
+
 def mark_missed(db, scheduled_id: str, reason: str, by: str, today: str) -> dict:
     """A quality manager records that a scheduled audit was not done, and why; only once it is overdue."""
     reason = (reason or "").strip()[:500]
@@ -90,3 +103,27 @@ def counts_by_state(rows: list[dict]) -> dict[str, int]:
     for row in rows:
         counts[row["state"]] += 1
     return counts
+
+
+def lpa_completion(db, site_ids, date_from: str, date_to: str, today: str) -> dict[str, list[dict]]:
+    """LPA completion per layer and per person: of the layered audits due from `date_from` to `date_to` (and not
+    later than today), how many were done, done on time, missed; rate = done ÷ planned."""
+    if site_ids is not None and not site_ids:
+        return {"layers": [], "people": []}
+    where = ["s.layer IS NOT NULL", "s.due_date >= ?", "s.due_date <= ?"]
+    params: list = [date_from, min(date_to, today)]
+    if site_ids is not None:
+        where.append(f"s.site_id IN ({', '.join('?' for _ in site_ids)})")
+        params += list(site_ids)
+    base = (" COUNT(*) AS planned, SUM(s.done_on IS NOT NULL) AS done,"
+            " SUM(s.done_on IS NOT NULL AND s.done_on <= s.window_end) AS on_time,"
+            " SUM(s.done_on IS NULL AND s.missed_reason IS NOT NULL) AS missed FROM scheduled_audits s")
+    layers = dbm.query(db, "SELECT s.layer AS key, COALESCE(l.name, s.layer) AS name," + base +
+                       " LEFT JOIN lpa_layers l ON l.site_id = s.site_id AND l.key = s.layer WHERE "
+                       + " AND ".join(where) + " GROUP BY s.layer, l.name ORDER BY MIN(l.position), name", params)
+    persons = dbm.query(db, "SELECT s.auditor_id AS key, COALESCE(u.display_name, 'Unassigned') AS name," + base +
+                        " LEFT JOIN users u ON u.id = s.auditor_id WHERE " + " AND ".join(where)
+                        + " GROUP BY s.auditor_id, u.display_name ORDER BY name", params)
+    for row in layers + persons:
+        row["rate"] = round(100 * row["done"] / row["planned"]) if row["planned"] else None
+    return {"layers": layers, "people": persons}

@@ -54,6 +54,11 @@ def get_pool(db, checklist_id: str) -> dict | None:
     return {**row, "must_ask": json.loads(row["must_ask"])} if row else None
 
 
+def pooled_checklists(db) -> set[str]:
+    """Ids of the checklists that are LPA question pools."""
+    return {r["checklist_id"] for r in dbm.query(db, "SELECT checklist_id FROM lpa_pools")}
+
+
 def set_pool(db, checklist: Checklist, checklist_id: str, draw_count: int, must_ask: list[str],
              recheck_days: int = 30) -> None:
     """Make a checklist an LPA question pool: `draw_count` questions per audit, `must_ask` always among them."""

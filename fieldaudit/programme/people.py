@@ -1,5 +1,6 @@
 """Who may audit what: auditors of a site, their own area (impartiality) and their qualifications."""
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from .. import db as dbm
 from .. import ids, settings
@@ -120,3 +121,12 @@ def ensure_qualified(db, user: dict, site_id: str, checklist_id: str, today: str
     why = "has expired" if status == "expired" else "is not on record"
     raise Refusal(f"{user['display_name']}'s qualification for “{title}” {why}; this audit needs a qualified "
                   "auditor. A quality manager records the training under Programme → Qualifications.", 422)
+
+
+def ensure_qualified_to_start(db, user: dict, site: dict, checklist_version_id: str, now) -> None:
+    """The check before any audit starts (the audits' own start form too): refused when an active plan of the
+    checklist at the site needs a qualification the person does not hold today (site-local date)."""
+    checklist_id = dbm.scalar(db, "SELECT checklist_id FROM checklist_versions WHERE id = ?", (checklist_version_id,))
+    if checklist_id is not None:
+        ensure_qualified(db, user, site["id"], checklist_id,
+                         now.astimezone(ZoneInfo(site["timezone"])).date().isoformat())
