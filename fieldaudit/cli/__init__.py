@@ -10,6 +10,7 @@ from .accounts import user
 from .common import fail, make_app, open_db
 from .content import checklist, report, verify
 from .places import documents, qr
+from .programme import programme
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,3 +137,4 @@ def demo():
 
 for command in (user, checklist, verify, report, qr, documents):
     main.add_command(command)
+main.add_command(programme)

@@ -8,20 +8,23 @@ from . import people, plans, schedule
 HORIZON_DAYS = 90
 
 
-def effective_frequency(db, plan: dict) -> str:
+def effective_frequency(db, plan: dict, until: date | None = None) -> str:
     """The plan's frequency after its risk rule (docs/PROGRAMME.md): one step more frequent when the last submitted
     audit of this checklist at the plan's place had a finding of the `up_on` severity; one step less frequent after
-    `down_after` submitted audits in a row there without a major or minor finding."""
+    `down_after` submitted audits in a row there without a major or minor finding. Only audits submitted up to
+    `until` count, so a programme generated for a past day is what it was then."""
     risk = plan["risk"]
     if not risk.get("up_on") and not risk.get("down_after"):
         return plan["frequency"]
     place, value = _place(plan)
+    cutoff = "9999" if until is None else (until + timedelta(days=1)).isoformat()  # submitted_at is UTC ISO
     limit = max(1, risk.get("down_after") or 0)
     recent = dbm.query(
         db, "SELECT a.id, (SELECT GROUP_CONCAT(DISTINCT f.severity) FROM findings f WHERE f.audit_id = a.id)"
             " AS severities FROM audits a JOIN checklist_versions v ON v.id = a.checklist_version_id"
             f" WHERE a.site_id = ? AND v.checklist_id = ? AND a.status = 'submitted' AND {place}"
-            " ORDER BY a.submitted_at DESC LIMIT ?", (plan["site_id"], plan["checklist_id"], *value, limit))
+            " AND a.submitted_at < ? ORDER BY a.submitted_at DESC LIMIT ?",
+        (plan["site_id"], plan["checklist_id"], *value, cutoff, limit))
     if not recent:
         return plan["frequency"]
     severities = [set((r["severities"] or "").split(",")) for r in recent]
@@ -50,7 +53,7 @@ def generate_plan(db, plan: dict, today: date, horizon_days: int = HORIZON_DAYS,
     if not plan["active"]:
         return 0
     own_areas = people.home_areas(db, plan["site_id"]) if own_areas is None else own_areas
-    frequency = effective_frequency(db, plan)
+    frequency = effective_frequency(db, plan, today)
     anchor = date.fromisoformat(plan["starts_on"])
     start, end = max(today, anchor), today + timedelta(days=horizon_days)
     due_dates = schedule.occurrences(frequency, plan["rule"], start, end, anchor)

@@ -25,9 +25,7 @@ def local_date_of(instant: str | None, tz: str) -> str | None:
 
 
 def add_working_days(day: date, count: int) -> date:
-    """`count` working days after `day` (0: the day itself); a window that opens on a weekend starts on Monday."""
-    while day.weekday() not in WORKING_DAYS:
-        day += timedelta(days=1)
+    """The day `count` working days (Monday to Friday) after `day`; 0 is the day itself, even a Saturday."""
     while count > 0:
         day += timedelta(days=1)
         if day.weekday() in WORKING_DAYS:

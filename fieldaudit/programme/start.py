@@ -60,3 +60,20 @@ def mark_done(db, audit_id: str, submitted_at: str, timezone: str) -> None:
     (called inside the submission's transaction)."""
     dbm.execute(db, "UPDATE scheduled_audits SET done_on = ?, updated_at = ? WHERE audit_id = ?",
                 (schedule.local_date_of(submitted_at, timezone), submitted_at, audit_id))
+
+
+def link_audit(db, scheduled_id: str, audit_id: str) -> None:
+    """Record that an audit (started on its own, e.g. before the plan existed) did a scheduled one; done at once
+    when the audit is already submitted. Refused when either is linked already."""
+    with dbm.transaction(db):
+        audit = audits.get_audit(db, audit_id)
+        if audit is None or dbm.scalar(db, "SELECT 1 FROM scheduled_audits WHERE audit_id = ?", (audit_id,)):
+            raise Refusal("That audit is not there or already does another scheduled audit.", 409)
+        done_on = schedule.local_date_of(audit["submitted_at"], audit["timezone"])
+        linked = dbm.execute(db, "UPDATE scheduled_audits SET audit_id = ?, done_on = ?,"
+                                 " auditor_id = COALESCE(auditor_id, ?), updated_at = ? WHERE id = ?"
+                                 " AND audit_id IS NULL AND site_id = ?",
+                             (audit_id, done_on, audit["auditor_id"], ids.now_iso(), scheduled_id,
+                              audit["site_id"]))
+        if linked != 1:
+            raise Refusal("That scheduled audit is linked already, or is at another site.", 409)

@@ -1,10 +1,10 @@
 """Generation: idempotent, in the site's calendar, windows, risk steps."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from fieldaudit import db as dbm
 from fieldaudit.audits import data as audits
 from fieldaudit.programme import data, generate, plans
-from tests.factories import submit_with_findings
+from tests.factories import submit_with_findings, today_at
 
 from .conftest import make_plan
 
@@ -35,13 +35,17 @@ def test_generate_uses_each_site_s_local_date(db, plant, checklist_version):
 def test_risk_steps_the_next_audits_up_after_a_major_finding(db, plant, checklist_version):
     plan = make_plan(db, plant, checklist_version, frequency="monthly", rule={"day": 1},
                      risk={"up_on": "major", "down_after": 0})
-    generate.generate_plan(db, plan, date(2026, 3, 2), horizon_days=60)
-    assert [r["frequency"] for r in rows(db, plan["id"])] == ["monthly", "monthly"]
+    today = date.fromisoformat(today_at(plant["a"]))
+    generate.generate_plan(db, plan, today, horizon_days=60)
+    assert {r["frequency"] for r in rows(db, plan["id"])} == {"monthly"}
     audit = audits.create_audit(db, site=plant["a"], checklist_version_id=checklist_version["id"],
                                 auditor_id=plant["auditor"]["id"], workstation=plant["ws_a"])
     submit_with_findings(db, plant, audit, ["major"])
-    generate.generate_plan(db, plan, date(2026, 3, 2), horizon_days=20)
-    assert {r["frequency"] for r in rows(db, plan["id"])} == {"weekly"}
+    # A programme made for a day before the finding is what it was then.
+    assert generate.effective_frequency(db, plan, today - timedelta(days=2)) == "monthly"
+    generate.generate_plan(db, plan, today, horizon_days=20)
+    future = [r for r in rows(db, plan["id"]) if r["due_date"] > today.isoformat()]
+    assert future and {r["frequency"] for r in future} == {"weekly"}
     assert generate.effective_frequency(db, plans.get_plan(db, plan["id"])) == "weekly"
 
 

@@ -41,7 +41,8 @@ def test_window_counts_working_days_only():
     assert s.add_working_days(date(2026, 3, 6), 0) == date(2026, 3, 6)  # a Friday
     assert s.add_working_days(date(2026, 3, 6), 1) == date(2026, 3, 9)  # over the weekend
     assert s.add_working_days(date(2026, 3, 2), 5) == date(2026, 3, 9)
-    assert s.add_working_days(date(2026, 3, 7), 0) == date(2026, 3, 9)  # due on a Saturday: Monday
+    assert s.add_working_days(date(2026, 3, 7), 0) == date(2026, 3, 7)  # a Saturday plan's own day
+    assert s.add_working_days(date(2026, 3, 7), 1) == date(2026, 3, 9)
 
 
 def test_local_today_across_dst_changes():
