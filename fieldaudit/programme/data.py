@@ -31,7 +31,7 @@ def get_scheduled(db, scheduled_id: str, today: str) -> dict | None:
     return dbm.query_one(db, _SELECT + " WHERE s.id = ?", (today, today, scheduled_id))
 
 
-def list_scheduled(db, today: str, *, site_ids=None, checklist_id=None, auditor_id=None, state=None,
+def list_scheduled(db, today: str, *, site_ids=None, checklist_id=None, auditor_id=None, in_state=None,
                    date_from=None, date_to=None, workstation_id=None, limit: int = 500) -> list[dict]:
     """Scheduled audits by due date, filtered; site_ids None means every site."""
     where, params = [], [today, today]
@@ -51,9 +51,9 @@ def list_scheduled(db, today: str, *, site_ids=None, checklist_id=None, auditor_
     if date_to:
         where.append("s.due_date <= ?")
         params.append(date_to)
-    if state:
+    if in_state:
         where.append(STATE_SQL + " = ?")
-        params += [today, today, state]
+        params += [today, today, in_state]
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.due_date, s.id LIMIT ?"
     return dbm.query(db, sql, (*params, limit))
 

@@ -43,7 +43,7 @@ def index():
     month = _month(args.get("month"), today)
     last = date(month.year, month.month, cal.monthrange(month.year, month.month)[1])
     rows = data.list_scheduled(db, today, site_ids=site_ids, checklist_id=args.get("checklist_id") or None,
-                               auditor_id=args.get("auditor_id") or None, state=args.get("state") or None,
+                               auditor_id=args.get("auditor_id") or None, in_state=args.get("state") or None,
                                date_from=month.isoformat(), date_to=last.isoformat(), limit=2000)
     plan_rows = plans.list_plans(db, site_ids)
     for plan in plan_rows:
@@ -53,7 +53,8 @@ def index():
     return render_template(
         "programme/index.html", rows=rows, counts=data.counts_by_state(rows), plans=plan_rows, sites=sites,
         checklists=checklist_store.list_checklists(db, active_only=False), auditors=list(auditors.values()),
-        args=args, link=lambda **changes: url_for("programme.index", **(args.to_dict() | changes)), month=month, prev_month=_shift(month, -1), next_month=_shift(month, 1), today=today,
+        args=args, link=lambda **changes: url_for("programme.index", **(args.to_dict() | changes)),
+        month=month, prev_month=_shift(month, -1), next_month=_shift(month, 1), today=today,
         state_labels=STATE_LABELS, lpa=data.lpa_completion(db, site_ids, month.isoformat(), last.isoformat(), today))
 
 

@@ -75,4 +75,4 @@ def test_missed_needs_an_overdue_audit_and_a_reason(db, plant, checklist_version
     assert no_reason.value.status == 422
     missed = data.mark_missed(db, row["id"], "Line down", plant["qm"]["id"], "2026-03-05")
     assert missed["state"] == "missed" and data.state(missed, date(2026, 3, 5)) == "missed"
-    assert [r["id"] for r in data.list_scheduled(db, "2026-03-05", state="missed")] == [row["id"]]
+    assert [r["id"] for r in data.list_scheduled(db, "2026-03-05", in_state="missed")] == [row["id"]]

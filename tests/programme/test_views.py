@@ -45,7 +45,7 @@ def test_a_site_a_quality_manager_cannot_see_or_change_site_b(client, auth, db, 
     assert client.get(f"/programme/calendar?site_id={plant['b']['id']}").status_code == 404
     assert client.get(f"/programme/plans/{plan_b['id']}").status_code == 404
     assert auth.post(f"/programme/plans/{plan_b['id']}", {"frequency": "weekly"}).status_code == 404
-    assert auth.post(f"/programme/plans/new", {"site_id": plant["b"]["id"]}).status_code == 404
+    assert auth.post("/programme/plans/new", {"site_id": plant["b"]["id"]}).status_code == 404
     assert auth.post(f"/programme/scheduled/{row['id']}/missed", {"reason": "x"}).status_code == 404
     assert client.get(f"/programme/people?site_id={plant['b']['id']}").status_code == 404
     assert client.get(f"/programme/layers?site_id={plant['b']['id']}").status_code == 404
