@@ -165,17 +165,18 @@ def impartial(plan: dict, own_areas: dict[str, str]) -> list[str]:
 
 
 def warnings(db, plan: dict, today: str) -> list[str]:
-    """What the plan cannot do as set: nobody impartial, or nobody qualified when a qualification is required."""
+    """What the plan cannot do as set: nobody impartial; anyone it may schedule (auditor or pool) not qualified
+    today when a qualification is required."""
     out = []
     fair = impartial(plan, people.home_areas(db, plan["site_id"]))
     if not fair:
         out.append("Impartiality: everyone this plan may schedule works in the area audited; add an auditor from "
                    "another area to the pool. Its audits are left unassigned.")
     if plan["requires_qualification"]:
-        named = people.names(db, candidates(plan))
-        lacking = [f"{named.get(u, u)} ({people.qualification_status(db, u, plan['checklist_id'], today)})"
-                   for u in candidates(plan)
-                   if people.qualification_status(db, u, plan["checklist_id"], today) != "valid"]
+        everyone = list(dict.fromkeys(([plan["auditor_id"]] if plan["auditor_id"] else []) + list(plan["pool"])))
+        named = people.names(db, everyone)
+        status = {u: people.qualification_status(db, u, plan["checklist_id"], today) for u in everyone}
+        lacking = [f"{named.get(u, u)} ({status[u]})" for u in everyone if status[u] != "valid"]
         if lacking:
             out.append("Qualification required; not qualified today: " + ", ".join(lacking) + ".")
     return out
