@@ -40,7 +40,8 @@ def index():
     approving = current_user.site_ids_with(document_access.AUTHOR)
     return render_template(
         "home/index.html", sites=sites, role_labels=ROLE_LABELS, paired=settings.hub_paired(db),
-        in_progress=in_progress, due=due, state_labels=PROGRAMME_STATES, can_audit=current_user.can_anywhere("run_audits"), quality=quality,
+        in_progress=in_progress, due=due, state_labels=PROGRAMME_STATES,
+        can_audit=current_user.can_anywhere("run_audits"), quality=quality,
         my_actions=capa_actions.my_actions(db, current_user.id),
         to_read=document_workflow.to_confirm(db, current_user.id, lambda d: _today_for(db, d)),
         to_approve=[] if approving == [] else document_workflow.awaiting_approval(db, approving, current_user.id))

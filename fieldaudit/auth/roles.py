@@ -27,6 +27,7 @@ def permissions_for(roles) -> set[str]:
         allowed |= PERMISSIONS[role]
     return allowed
 
+
 # The audit programme (plans, qualifications, own areas, LPA layers): the site's quality managers and admins.
 for _role in ("quality_manager", "admin"):
     PERMISSIONS[_role].add("manage_programme")

@@ -66,7 +66,8 @@ def visible_questions(checklist: Checklist, answers: Mapping[str, Any],
     so is every question of a section `excluded` from the audit's scope, and each question excluded by itself
     (keyed "q:<id>", as a layered process audit leaves out the questions it did not draw)."""
     visible: set[str] = set()
-    skipped = {q.id for s in checklist.sections for q in s.questions if s.id in excluded or f"q:{q.id}" in excluded}
+    skipped = {q.id for s in checklist.sections for q in s.questions
+               if s.id in excluded or f"q:{q.id}" in excluded} if excluded else set()
     # Controllers always come earlier (the loader enforces it), so one pass in order settles every chain.
     for question in checklist.all_questions():
         if question.id in skipped:
