@@ -11,6 +11,7 @@ from .common import fail, make_app, open_db
 from .content import checklist, report, verify
 from .places import documents, qr
 from .sync import sync
+from .programme import programme
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,5 +136,5 @@ def demo():
 
 
 
-for command in (user, checklist, verify, report, qr, documents, sync):
+for command in (user, checklist, verify, report, qr, documents, sync, programme):
     main.add_command(command)

@@ -4,7 +4,7 @@ and is safe to run again."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import builder, capa, documents, history
+from . import builder, capa, documents, history, programme
 from .plant import describe, is_seeded, seed
 
 __all__ = ["Loaded", "describe", "is_seeded", "load", "seed"]
@@ -18,6 +18,7 @@ class Loaded:
     history: dict = field(default_factory=dict)
     capas: int = 0
     documents: dict = field(default_factory=dict)
+    programme: dict = field(default_factory=dict)
 
 
 def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], None] = lambda message: None,
@@ -34,4 +35,5 @@ def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], No
     loaded.documents = documents.seed_and_report(db, store, echo)
     if builder.seed_builder(db):
         echo("Checklist builder: forklift-check has two versions to compare; a weld cell draft is in progress.")
+    loaded.programme = programme.seed_programme(db, store, progress=progress)
     return loaded

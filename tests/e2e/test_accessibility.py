@@ -34,7 +34,9 @@ def screens(server: LiveServer, role: str) -> list[str]:
                              f"/audits/{open_audit}/findings", f"/audits/{open_audit}/submit"],
         "quality": common + ["/capa/", f"/capa/{capa}", "/capa/triage", "/capa/my-actions", "/checklists/",
                              f"/audits/{done_audit}", "/builder/", f"/builder/drafts/{draft}",
-                             f"/builder/checklists/{forklift}/diff"],
+                             f"/builder/checklists/{forklift}/diff", "/programme/", "/programme/calendar", "/programme/people",
+                             "/programme/layers",
+                             f"/programme/plans/{_first(server, 'SELECT id AS x FROM audit_plans LIMIT 1')}"],
         "operator": common + ["/capa/my-actions"],
         "admin": ["/", "/sites", "/admin/users/"],
     }[role]
