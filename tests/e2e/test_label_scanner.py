@@ -1,6 +1,7 @@
 """The in-app label scanner on /w/ in real Chromium, fed a label made by the app's own QR code module as a fake camera
 (a YUV4MPEG2 file): it decodes the label and opens the station page with a normal navigation; a label of another
 host is reported and not followed; a refused camera says so and the code form still works."""
+import importlib.util
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -123,3 +124,44 @@ def test_without_javascript_there_is_no_dead_scan_button(live_server, browser):
         expect(page.get_by_role("button", name="Scan a label")).to_have_count(0)
     finally:
         context.close()
+
+
+# Requests that fail while the context is offline are logged by Chromium as console errors; they are the test.
+OFFLINE_NOISE = (r"net::ERR_INTERNET_DISCONNECTED", r"Failed to load resource", r"Failed to fetch")
+
+
+# Needs the service worker of the offline-tablets work (fieldaudit/offline/): it stores an audit's station page in
+# the user's pages cache when the audit is opened. Runs as soon as that is merged.
+@pytest.mark.skipif(importlib.util.find_spec("fieldaudit.offline") is None,
+                    reason="the service worker (fieldaudit/offline/) is not merged yet")
+def test_offline_a_scanned_label_opens_the_stored_station_page(plant_server, camera):
+    from fieldaudit.audits import data
+    from fieldaudit.auth import users
+    from fieldaudit.checklists import store
+    from fieldaudit.stations import data as stations
+
+    db = plant_server.db()
+    try:
+        site = stations.get_site_by_code(db, "PLT1")
+        workstation = next(w for w in stations.list_workstations(db, site["id"]) if w["code"] == "ASM-01")
+        version = store.list_checklists(db)[0]
+        audit = data.create_audit(db, site=site, checklist_version_id=version["version_id"],
+                                  auditor_id=users.get_user_by_username(db, "auditor")["id"], workstation=workstation)
+    finally:
+        db.conn.close()
+    pages = camera(qr.station_url(plant_server.url, "ASM-01"))
+    page = pages(allow=OFFLINE_NOISE)
+    login(page, plant_server, "auditor")
+    page.goto(f"{plant_server.url}/audits/{audit['id']}/run")  # taking the audit offline stores its station page
+    page.wait_for_function("""id => window.FieldAuditOffline && FieldAuditOffline.storedAudits()
+        .then(list => { window.__stored = list.find(a => a.id === id); }) && window.__stored""", arg=audit["id"],
+        timeout=20_000)
+    page.goto(f"{plant_server.url}/w/")
+    page.context.set_offline(True)
+    try:
+        with page.expect_navigation(url=re.compile(r"/w/ASM-01$"), timeout=20_000) as navigation:
+            scan(page)
+        assert navigation.value.from_service_worker
+        expect(page.get_by_role("heading", name="Torque station 1")).to_be_visible()
+    finally:
+        page.context.set_offline(False)
