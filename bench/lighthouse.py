@@ -78,7 +78,8 @@ def pages(app, url: str, cookies: dict[str, str]) -> list[tuple[str, str, str | 
     run = requests.get(f"{url}/audits/{audit['id']}/run", headers={"Cookie": cookies["auditor"]},
                        allow_redirects=False, timeout=30)
     return [("login", f"{url}/login", None), ("home", f"{url}/", "quality"),
-            ("audit section", url + run.headers["Location"].replace(url, ""), "auditor"), ("CAPA list", f"{url}/capa/", "quality"),
+            ("audit section", url + run.headers["Location"].replace(url, ""), "auditor"),
+            ("CAPA list", f"{url}/capa/", "quality"),
             ("station search (scanner)", f"{url}/w/", "auditor"), ("station page", f"{url}/w/ASM-01", "auditor")]
 
 
