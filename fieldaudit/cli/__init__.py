@@ -48,8 +48,8 @@ def init():
               help="Address to listen on; 0.0.0.0 lets the plant's tablets reach this server.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", type=int, help="Worker threads (default: the SERVER_THREADS setting, 8).")
-@click.option("--cert", help="Serve HTTPS with this PEM certificate (e.g. from `fieldaudit tls init`).")
-@click.option("--key", help="The certificate's PEM private key (unencrypted).")
+@click.option("--cert", metavar="FILE", help="Serve HTTPS with this PEM certificate (e.g. from `fieldaudit tls init`).")
+@click.option("--key", metavar="FILE", help="The certificate's PEM private key (unencrypted).")
 def serve(host, port, threads, cert, key):
     """Serve FieldAudit with waitress, or over HTTPS with cheroot when --cert and --key are given."""
     import waitress

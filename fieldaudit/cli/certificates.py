@@ -13,10 +13,10 @@ def tls():
 
 
 @tls.command("init")
-@click.option("--name", "names", multiple=True,
+@click.option("--name", "names", multiple=True, metavar="NAME",
               help="A host name tablets use for this server (repeat for several; default: this machine's "
                    "hostname and localhost).")
-@click.option("--ip", "addresses", multiple=True,
+@click.option("--ip", "addresses", multiple=True, metavar="ADDR",
               help="An IP address tablets use for this server (repeat; default: 127.0.0.1 and this machine's "
                    "network addresses).")
 def init(names, addresses):
