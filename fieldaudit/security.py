@@ -44,6 +44,9 @@ def check_csrf() -> None:
 # Content-hashed static files: the only responses any cache may keep (everything else is someone's data).
 PUBLIC_ENDPOINTS = frozenset({"static", "assets.asset"})
 PRIVATE = "private, no-store"
+# Only ever sent over HTTPS (browsers ignore it on plain HTTP anyway). A year, without includeSubDomains: other hosts
+# of the plant's domain are not ours to force onto HTTPS.
+HSTS = "max-age=31536000"
 
 
 def set_headers(response):
@@ -55,6 +58,8 @@ def set_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if request.endpoint not in PUBLIC_ENDPOINTS:
         # Set here for every response, whatever a view or send_file chose (photos, drawings, report files): a
         # stored copy would outlive the site check and the session that allowed it.

@@ -10,8 +10,9 @@ from .accounts import user
 from .common import fail, make_app, open_db
 from .content import checklist, report, verify
 from .places import documents, qr
-from .sync import sync
+from .certificates import checked_pair, serve_tls, tls
 from .programme import programme
+from .sync import sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,12 +50,15 @@ def init():
               help="Address to listen on; 0.0.0.0 lets the plant's tablets reach this server.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", type=int, help="Worker threads (default: the SERVER_THREADS setting, 8).")
-def serve(host, port, threads):
-    """Serve FieldAudit with waitress."""
+@click.option("--cert", metavar="FILE", help="Serve HTTPS with this PEM certificate (e.g. from `fieldaudit tls init`).")
+@click.option("--key", metavar="FILE", help="The certificate's PEM private key (unencrypted).")
+def serve(host, port, threads, cert, key):
+    """Serve FieldAudit with waitress, or over HTTPS with cheroot when --cert and --key are given."""
     import waitress
 
     app = make_app()
     options = server_options(app.config, threads=threads)
+    checked = checked_pair(cert, key, app.config)
     problem = port_problem(host, port)
     if problem:
         fail(f"cannot listen on {host}:{port} ({problem}); the port is probably in use, choose another with --port")
@@ -62,13 +66,21 @@ def serve(host, port, threads):
 
     shown = announced_base(port) if host in ("0.0.0.0", "::") else \
         f"http://{'localhost' if host == '127.0.0.1' else host}:{port}"
+    if checked:
+        shown = shown.replace("http://", "https://", 1)
     click.echo(f"Data folder: {app.config['DATA_DIR']}")
     click.echo(f"FieldAudit is running at {shown}/  (Ctrl+C to stop)")
-    if host in ("0.0.0.0", "::"):
+    if checked:
+        click.echo(f"HTTPS with a certificate for {', '.join(checked.names)}, valid until "
+                   f"{checked.not_after:%Y-%m-%d}.")
+    if host in ("0.0.0.0", "::") and not checked:
         click.echo("Tablets on the plant network open that address; put HTTPS in front for the camera and "
                    "offline use.")
     elif host == "127.0.0.1":
         click.echo("Only this computer can open it; start with --host 0.0.0.0 for the plant's tablets.")
+    if checked:
+        serve_tls(app, host, port, cert, key, options, checked)
+        return
     waitress.serve(app, host=host, port=port, _quiet=True, **options)
 
 
@@ -136,5 +148,5 @@ def demo():
 
 
 
-for command in (user, checklist, verify, report, qr, documents, sync, programme):
+for command in (user, checklist, verify, report, qr, documents, sync, programme, tls):
     main.add_command(command)

@@ -37,6 +37,11 @@ def _qr(url: str) -> qrcode.QRCode:
     return code
 
 
+def matrix(url: str) -> list[list[bool]]:
+    """The code's modules row by row (True = dark), the four-module quiet zone included."""
+    return _qr(url).get_matrix()
+
+
 def svg(url: str) -> bytes:
     """An SVG QR code on a white background (one path, no inline style), for screens."""
     return _qr(url).make_image(image_factory=qrcode.image.svg.SvgPathFillImage).to_string(encoding="UTF-8")
@@ -59,9 +64,9 @@ def _fonts(pdf: FPDF) -> None:
 
 def _draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
     """The code as vector rectangles (one per run of dark modules): sharp at any printer resolution."""
-    matrix = _qr(url).get_matrix()  # includes the quiet zone
-    module = size / len(matrix)
-    for row, cells in enumerate(matrix):
+    modules = matrix(url)
+    module = size / len(modules)
+    for row, cells in enumerate(modules):
         col = 0
         while col < len(cells):
             if not cells[col]:
