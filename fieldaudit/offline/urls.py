@@ -8,11 +8,10 @@ from ..evidence import data as evidence
 
 
 def audit_urls(db, audit: dict) -> list[str]:
-    """Every GET address the audit's pages need offline, the resume link first; the caller has checked access."""
+    """Every GET address the audit's pages need offline; the caller has checked access."""
     checklist = audits.checklist_of(db, audit)
     audit_id = audit["id"]
-    urls = [url_for("audits.run", audit_id=audit_id)]
-    urls += [url_for("audits.section", audit_id=audit_id, section_id=s.id) for s in checklist.sections]
+    urls = [url_for("audits.section", audit_id=audit_id, section_id=s.id) for s in checklist.sections]
     urls += [url_for("audits.findings", audit_id=audit_id), url_for("audits.new_finding", audit_id=audit_id),
              url_for("audits.submit", audit_id=audit_id)]
     if audit.get("workstation_code"):
@@ -24,6 +23,13 @@ def audit_urls(db, audit: dict) -> list[str]:
         urls.append(url_for("documents.by_code", code=code))
     urls += [url_for("evidence.thumb", evidence_id=row["id"]) for row in evidence.list_for_audit(db, audit_id)]
     return urls
+
+
+def audit_redirects(db, audit: dict) -> dict[str, str]:
+    """Addresses that only redirect, stored as the redirect (fetching them would render a page twice): Resume."""
+    section = audits.resume_section(db, audit)
+    return {url_for("audits.run", audit_id=audit["id"]):
+            url_for("audits.section", audit_id=audit["id"], section_id=section)}
 
 
 def describe(audit: dict) -> dict:

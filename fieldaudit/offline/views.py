@@ -62,7 +62,9 @@ def tablet():
 def audit_urls(audit_id):
     """The addresses to store for an audit its auditor runs (the same guard as its section pages)."""
     audit = own_open_audit(audit_id)
-    return jsonify(audit=urls.describe(audit), urls=urls.audit_urls(get_db(), audit))
+    db = get_db()
+    return jsonify(audit=urls.describe(audit), urls=urls.audit_urls(db, audit),
+                   redirects=urls.audit_redirects(db, audit))
 
 
 def user_header(response):

@@ -48,7 +48,9 @@
   // One address into the cache: the body with the server's headers (its CSP stays in force offline). A redirect
   // (a procedure's code → its document) is kept as a redirect plus the page it leads to.
   function store(cache, url) {
-    return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+    // The header tells the server this is not the auditor opening the page (Resume stays where it was).
+    return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "X-FieldAudit-Store": "1" } })
+      .then(function (response) {
       if (!response.ok) { return { keys: [], bytes: 0 }; }
       return response.blob().then(function (body) {
         var headers = new Headers(response.headers);
@@ -68,6 +70,13 @@
     }, function () { return { keys: [], bytes: 0 }; });
   }
 
+  function storeRedirects(cache, redirects) {
+    var keys = Object.keys(redirects).map(function (from) { return new URL(from, location.href).href; });
+    return Promise.all(Object.keys(redirects).map(function (from, i) {
+      return cache.put(keys[i], Response.redirect(new URL(redirects[from], location.href).href, 302));
+    })).then(function () { return keys; });
+  }
+
   function takeAudit(listUrl) {
     var started = performance.now();
     return currentUser().then(function (user) {
@@ -77,10 +86,11 @@
         return r.json();
       }).then(function (list) {
         return caches.open(pagesCache(user)).then(function (cache) {
-          return pool(list.urls, function (url) { return store(cache, url); }).then(function (stored) {
-            var keys = [], bytes = 0;
+          return Promise.all([pool(list.urls, function (url) { return store(cache, url); }),
+                              storeRedirects(cache, list.redirects || {})]).then(function (done) {
+            var stored = done[0], keys = done[1].slice(), bytes = 0;
             stored.forEach(function (s) { keys = keys.concat(s.keys); bytes += s.bytes; });
-            var missing = list.urls.length - stored.filter(function (s) { return s.keys.length; }).length;
+            var missing = stored.filter(function (s) { return !s.keys.length; }).length;
             var entry = Object.assign({}, list.audit, { keys: keys, bytes: bytes, missing: missing,
                                                         taken_at: Date.now(), shell: data.shell });
             var meta = new URL(listUrl, location.href).href;
@@ -147,7 +157,14 @@
     if (!data.take || !navigator.onLine) { return; }
     storedAudits().then(function (all) {
       var meta = all.find(function (a) { return data.audits + a.id === data.take; });
-      if (meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS) { return; }
+      if (meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS) {
+        // Resume, opened offline, comes back to the section the auditor opened last (the server's own Resume).
+        return currentUser().then(function (user) {
+          return caches.open(pagesCache(user)).then(function (cache) {
+            return cache.put(new URL(meta.resume, location.href).href, Response.redirect(location.href, 302));
+          });
+        });
+      }
       return takeAudit(data.take).then(function (entry) {
         persist();
         renderStored();

@@ -10,9 +10,10 @@ from fieldaudit import assets
 from fieldaudit.audits import data
 from fieldaudit.auth import users
 from fieldaudit.checklists import store
+from fieldaudit.demo import history
 from fieldaudit.stations import data as stations
 
-from .harness import login
+from .harness import login, serve_demo
 
 pytestmark = pytest.mark.slow
 # Requests that fail while the context is offline are logged by Chromium as console errors; they are the test.
@@ -23,6 +24,7 @@ def new_audit(server, checklist_id: str = "lpa-assembly") -> dict:
     """An audit of PLT1 at its first workstation by the demo auditor, made server-side."""
     db = server.db()
     try:
+        history.publish_shipped(db)  # a no-op on the demo plant with history
         site = stations.get_site_by_code(db, "PLT1")
         version = next(c for c in store.list_checklists(db) if c["key"] == checklist_id)
         workstation = stations.list_workstations(db, site["id"])[0]
@@ -97,6 +99,48 @@ def test_an_audit_opened_once_opens_offline_in_every_section(plant_server, new_p
     assert again.get_by_role("heading", name="You are offline; these audits are on this tablet").is_visible()
     again.locator(f"#on-this-tablet li[data-audit='{audit['id']}']").wait_for()
     context.set_offline(False)
+
+
+def test_with_the_server_stopped_the_worker_answers_from_the_tablet(tmp_path, new_page):
+    server, live = serve_demo(tmp_path / "data", threads=4)
+    try:
+        page = new_page(allow=OFFLINE_NOISE + (r"ERR_CONNECTION_REFUSED",))
+        login(page, live, "auditor")
+        audit = new_audit(live)
+        page.goto(f"{live.url}/audits/{audit['id']}/run")
+        entry = stored(page, audit["id"])
+        first_section = page.url
+    finally:
+        server.stop()
+    for section_id in section_ids(live, audit):
+        response = page.goto(f"{live.url}/audits/{audit['id']}/sections/{section_id}")
+        assert response.from_service_worker and response.headers.get("x-fieldaudit-stored"), section_id
+    # Resume, stored as a redirect, leads to the section the auditor opened.
+    page.goto(f"{live.url}/audits/{audit['id']}/run")
+    assert page.url == first_section
+    assert page.goto(f"{live.url}/documents/").from_service_worker
+    page.get_by_role("heading", name="You are offline; these audits are on this tablet").wait_for()
+    assert page.locator(f"#on-this-tablet li[data-audit='{audit['id']}']").count() == 1
+    assert entry["missing"] == 0
+
+
+def test_this_tablet_shows_storage_and_install(plant_server, new_page):
+    page = new_page()
+    login(page, plant_server, "auditor")
+    audit = new_audit(plant_server)
+    page.goto(f"{plant_server.url}/audits/{audit['id']}/run")
+    stored(page, audit["id"])
+    page.goto(f"{plant_server.url}/tablet")
+    panel = page.locator("#tablet-storage")
+    panel.wait_for()
+    assert re.search(r"[\d.]+ MB used of [\d.]+ MB", panel.locator(".storage-used").inner_text())
+    persisted = page.evaluate("navigator.storage.persisted()")
+    assert panel.locator(".storage-persisted").is_visible() == persisted
+    assert panel.locator(".storage-not-persisted").is_visible() == (not persisted)
+    # Chromium outside an installed app and not on iOS: the browser-menu or prompt hint, not the iPad one.
+    assert not page.locator(".install-apple").is_visible()
+    assert page.locator(".install-other, .install-prompt").filter(visible=True).count() == 1
+    page.locator(f"#on-this-tablet li[data-audit='{audit['id']}']").wait_for()
 
 
 def test_remove_from_this_tablet(plant_server, new_page):

@@ -9,7 +9,7 @@ from PIL import Image
 from fieldaudit import assets, paths
 from fieldaudit.audits import data as audits
 from fieldaudit.db import execute
-from fieldaudit.offline import icons
+from fieldaudit.offline import STORE_HEADER, icons
 from tests.factories import GUARDED
 
 
@@ -114,8 +114,9 @@ def test_an_audits_addresses_cover_every_page_it_needs(auth, audit, plant):
     assert response.status_code == 200
     listed = response.get_json()
     assert listed["audit"]["number"] == audit["number"] and listed["audit"]["resume"] == f"/audits/{audit['id']}/run"
+    assert listed["redirects"] == {f"/audits/{audit['id']}/run": f"/audits/{audit['id']}/sections/basics"}
     urls = listed["urls"]
-    for path in (f"/audits/{audit['id']}/run", f"/audits/{audit['id']}/sections/basics",
+    for path in (f"/audits/{audit['id']}/sections/basics",
                  f"/audits/{audit['id']}/sections/more", f"/audits/{audit['id']}/findings", "/w/A-01"):
         assert path in urls
     # Each listed page opens for the auditor (redirects are followed and stored by offline.js).
@@ -135,3 +136,14 @@ def test_a_submitted_audit_is_not_taken_offline(auth, db, audit):
     auth.login("aud.a")
     assert auth.client.get(f"/offline/audits/{audit['id']}").status_code == 409
     assert audits.get_audit(db, audit["id"])["status"] == "submitted"
+
+
+def test_storing_the_pages_does_not_move_resume(auth, db, audit):
+    auth.login("aud.a")
+    auth.client.get(f"/audits/{audit['id']}/sections/basics")
+    for url in auth.client.get(f"/offline/audits/{audit['id']}").get_json()["urls"]:
+        auth.client.get(url, headers={STORE_HEADER: "1"})
+    assert audits.get_audit(db, audit["id"])["current_section"] == "basics"
+    # Opened by the auditor, a section is where Resume goes next.
+    auth.client.get(f"/audits/{audit['id']}/sections/more")
+    assert audits.get_audit(db, audit["id"])["current_section"] == "more"
