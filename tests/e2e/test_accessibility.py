@@ -26,7 +26,7 @@ def screens(server: LiveServer, role: str) -> list[str]:
     capa = _first(server, "SELECT id AS x FROM capas ORDER BY number LIMIT 1")
     station = _first(server, "SELECT code AS x FROM workstations ORDER BY code LIMIT 1")
     document = _first(server, "SELECT id AS x FROM documents ORDER BY code LIMIT 1")
-    common = ["/", f"/w/{station}", "/documents/", f"/documents/{document}", "/account"]
+    common = ["/", f"/w/{station}", "/documents/", f"/documents/{document}", "/account", "/tablet"]
     return {
         "auditor": common + ["/audits/", f"/audits/{open_audit}/run", f"/audits/{done_audit}", "/audits/new",
                              f"/audits/{open_audit}/findings", f"/audits/{open_audit}/submit"],
