@@ -68,8 +68,9 @@ def audit_urls(audit_id):
 
 
 def user_header(response):
-    """after_request: tell the service worker whose pages it may answer with offline (no header: nobody's)."""
-    if current_user and current_user.is_authenticated:
+    """after_request: tell the service worker whose pages it may answer with offline (no header: nobody's). Only on
+    pages: asking who is signed in costs a session lookup a static file or a JSON answer does not need."""
+    if response.mimetype == "text/html" and current_user and current_user.is_authenticated:
         response.headers["X-FieldAudit-User"] = current_user.id
     return response
 
