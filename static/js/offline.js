@@ -153,19 +153,20 @@
     }, 1500);
   }
 
+  // On a section page: Resume (stored as a redirect) leads here next time, offline too; and the audit is stored
+  // (again) when it is not on the tablet yet, is older than STALE_MS or was stored by an older app version.
   function maybeTake() {
-    if (!data.take || !navigator.onLine) { return; }
+    if (!data.take) { return; }
     storedAudits().then(function (all) {
       var meta = all.find(function (a) { return data.audits + a.id === data.take; });
-      if (meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS) {
-        // Resume, opened offline, comes back to the section the auditor opened last (the server's own Resume).
-        return currentUser().then(function (user) {
-          return caches.open(pagesCache(user)).then(function (cache) {
-            return cache.put(new URL(meta.resume, location.href).href, Response.redirect(location.href, 302));
-          });
+      var resumed = meta ? currentUser().then(function (user) {
+        return caches.open(pagesCache(user)).then(function (cache) {
+          return cache.put(new URL(meta.resume, location.href).href, Response.redirect(location.href, 302));
         });
-      }
-      return takeAudit(data.take).then(function (entry) {
+      }) : Promise.resolve();
+      var fresh = meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS;
+      if (fresh || !navigator.onLine) { return resumed; }
+      return resumed.then(function () { return takeAudit(data.take); }).then(function (entry) {
         persist();
         renderStored();
         return entry;

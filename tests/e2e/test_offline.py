@@ -115,9 +115,13 @@ def test_with_the_server_stopped_the_worker_answers_from_the_tablet(tmp_path, ne
     for section_id in section_ids(live, audit):
         response = page.goto(f"{live.url}/audits/{audit['id']}/sections/{section_id}")
         assert response.from_service_worker and response.headers.get("x-fieldaudit-stored"), section_id
-    # Resume, stored as a redirect, leads to the section the auditor opened.
+    # Resume, stored as a redirect, leads to the section the auditor opened last, offline too.
+    assert page.url != first_section
+    last = page.url
+    page.wait_for_function("""([run, last]) => caches.match(run).then(r => { window.__to = r.headers.get("Location"); })
+        && window.__to === last""", arg=[f"{live.url}/audits/{audit['id']}/run", last])
     page.goto(f"{live.url}/audits/{audit['id']}/run")
-    assert page.url == first_section
+    assert page.url == last
     assert page.goto(f"{live.url}/documents/").from_service_worker
     page.get_by_role("heading", name="You are offline; these audits are on this tablet").wait_for()
     assert page.locator(f"#on-this-tablet li[data-audit='{audit['id']}']").count() == 1
