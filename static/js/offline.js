@@ -1,6 +1,6 @@
 // The tablet's offline side, page half: registers the service worker and handles its upgrades, takes the audit
-// being run offline (its pages into Cache Storage), lists and removes the audits on this tablet, asks for
-// persistent storage and shows the space used, and offers the install step. The design is in docs/OFFLINE.md.
+// being run offline (its pages into Cache Storage), lists and removes the audits on this tablet and asks for
+// persistent storage (tablet.js shows it, and the install step). The design is in docs/OFFLINE.md.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -231,62 +231,15 @@
     removeAudit(button.getAttribute("data-audit")).then(renderStored);
   });
 
-  // -- storage: persistence and space -----------------------------------------------------------------------------
+  // -- storage ------------------------------------------------------------------------------------------------------
 
+  // Asked when an audit is first stored: without it the browser may evict the audits and the queue under pressure.
   function persist() {
     if (!navigator.storage || !navigator.storage.persist) { return Promise.resolve(false); }
     return navigator.storage.persisted().then(function (already) {
       return already || navigator.storage.persist();
-    }).then(function (granted) { renderStorage(); return granted; });
-  }
-
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0) + " MB"; }
-
-  function renderStorage() {
-    var panel = document.getElementById("tablet-storage");
-    if (!panel || !navigator.storage || !navigator.storage.estimate) { return; }
-    Promise.all([navigator.storage.persisted(), navigator.storage.estimate()]).then(function (r) {
-      var persisted = r[0], estimate = r[1];
-      panel.querySelector(".storage-persisted").hidden = !persisted;
-      panel.querySelector(".storage-not-persisted").hidden = persisted;
-      var share = estimate.quota ? estimate.usage / estimate.quota : 0;
-      panel.querySelector(".storage-used").textContent = megabytes(estimate.usage || 0) + " used of " +
-        megabytes(estimate.quota || 0) + " the browser allows (" + (100 * share).toFixed(share < 0.01 ? 2 : 0) + " %)";
-      panel.querySelector(".storage-near-quota").hidden = share < 0.8;
-      panel.hidden = false;
     });
   }
-
-  document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("button.storage-persist")) { persist(); }
-  });
-
-  // -- install ----------------------------------------------------------------------------------------------------
-
-  var installPrompt = null;
-  window.addEventListener("beforeinstallprompt", function (event) {
-    event.preventDefault();
-    installPrompt = event;
-    renderInstall();
-  });
-
-  function renderInstall() {
-    var box = document.getElementById("tablet-install");
-    if (!box) { return; }
-    var standalone = window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
-    var apple = /iPad|iPhone|iPod/.test(navigator.userAgent) ||
-      (/Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1);
-    box.querySelector(".install-done").hidden = !standalone;
-    box.querySelector(".install-apple").hidden = standalone || !apple;
-    box.querySelector(".install-prompt").hidden = standalone || apple || !installPrompt;
-    box.querySelector(".install-other").hidden = standalone || apple || Boolean(installPrompt);
-  }
-
-  document.addEventListener("click", function (event) {
-    if (!(event.target.closest && event.target.closest("button.install-now")) || !installPrompt) { return; }
-    installPrompt.prompt();
-    installPrompt.userChoice.then(function () { installPrompt = null; renderInstall(); });
-  });
 
   // -- the service worker and its upgrades ------------------------------------------------------------------------
 
@@ -341,8 +294,6 @@
 
   function start() {
     rememberUser().then(renderStored).then(function () {
-      renderStorage();
-      renderInstall();
       if ("serviceWorker" in navigator && data.sw) {
         return navigator.serviceWorker.register(data.sw, { scope: data.scope }).then(function (registration) {
           watchUpgrades(registration);
