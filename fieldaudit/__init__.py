@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .home_views import bp as home_bp, health
     from .programme import people_views, plan_views  # noqa: F401  (routes on the programme blueprint)
     from .programme.views import bp as programme_bp
+    from .offline import views as offline_views
     from .reports.summary_views import bp as summaries_bp
     from .reports.views import bp as reports_bp
     from .stations.scan_views import bp as scan_bp
@@ -71,4 +72,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sync_api_bp)
     app.register_blueprint(sync_admin_bp)
     app.register_blueprint(programme_bp)
+    offline_views.init_app(app)
     return app

@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import forms, htmx, ids
+from .. import forms, htmx, ids, offline
 from ..appdb import get_blob_store, get_db
 from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import store as checklist_store
@@ -90,7 +90,7 @@ def section(audit_id, section_id):
         return redirect(url_for("audits.show", audit_id=audit_id), 303)
     audit = own_open_audit(audit_id)
     context = pages.section_context(get_db(), audit, section_id)
-    if context["out_reason"] is None:
+    if context["out_reason"] is None and not offline.storing():
         data.mark_seen(get_db(), audit, section_id)
     return render_template("audits/section.html", **context)
 

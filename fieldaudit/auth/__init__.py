@@ -14,7 +14,9 @@ from .access import User
 login_manager = LoginManager()
 
 # Everything else requires a signed-in user: the default is closed, so a new route cannot forget it.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.asset", "health"}
+# The service worker, the manifest and the offline page are fetched by the browser without a session.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.asset", "health",
+                    "offline.service_worker", "offline.manifest", "offline.offline_page"}
 
 
 @login_manager.user_loader

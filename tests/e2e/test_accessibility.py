@@ -28,7 +28,7 @@ def screens(server: LiveServer, role: str) -> list[str]:
     document = _first(server, "SELECT id AS x FROM documents ORDER BY code LIMIT 1")
     draft = _first(server, "SELECT id AS x FROM checklist_versions WHERE status = 'draft' LIMIT 1")
     forklift = _first(server, "SELECT id AS x FROM checklists WHERE key = 'forklift-check'")
-    common = ["/", "/w/", f"/w/{station}", "/documents/", f"/documents/{document}", "/account"]
+    common = ["/", "/w/", f"/w/{station}", "/documents/", f"/documents/{document}", "/account", "/tablet"]
     return {
         "auditor": common + ["/audits/", f"/audits/{open_audit}/run", f"/audits/{done_audit}", "/audits/new",
                              f"/audits/{open_audit}/findings", f"/audits/{open_audit}/submit"],
