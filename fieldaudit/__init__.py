@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .documents.views import bp as documents_bp
     from .evidence.views import bp as evidence_bp
     from .home_views import bp as home_bp, health
+    from .kpi.views import bp as kpi_bp
     from .reports.summary_views import bp as summaries_bp
     from .reports.views import bp as reports_bp
     from .stations.scan_views import bp as scan_bp
@@ -62,4 +63,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(scan_bp)
+    app.register_blueprint(kpi_bp)
     return app

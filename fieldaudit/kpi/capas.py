@@ -14,7 +14,7 @@ from .scope import Scope, bounds_cte, marks
 AGEING = (("0–30 days", 0, 30), ("31–60 days", 31, 60), ("61–90 days", 61, 90), ("over 90 days", 91, None))
 
 
-def _today_cte(scope: Scope) -> tuple[str, list]:
+def today_cte(scope: Scope) -> tuple[str, list]:
     """`today(site_id, day, b1, b2, b3)`: each site's local date and the raised_on limits of the ageing buckets."""
     rows = []
     for site in scope.sites:
@@ -29,7 +29,7 @@ def _today_cte(scope: Scope) -> tuple[str, list]:
 def status(db, scope: Scope) -> list[dict]:
     """(severity, open, overdue) for every severity: CAPAs not closed, rejected or cancelled, and those of them
     whose due date is before today at their site."""
-    cte, params = _today_cte(scope)
+    cte, params = today_cte(scope)
     rows = dbm.query(db, f"WITH {cte} SELECT c.severity, COUNT(*) AS open,"
                          " SUM(CASE WHEN c.due_date < t.day THEN 1 ELSE 0 END) AS overdue"
                          " FROM today t JOIN capas c ON c.site_id = t.site_id"
@@ -42,7 +42,7 @@ def status(db, scope: Scope) -> list[dict]:
 
 def ageing(db, scope: Scope) -> list[dict]:
     """(bucket, label, open, overdue) open CAPAs by days since they were raised, as of today at their site."""
-    cte, params = _today_cte(scope)
+    cte, params = today_cte(scope)
     bucket = ("CASE WHEN c.raised_on >= t.b1 THEN 0 WHEN c.raised_on >= t.b2 THEN 1"
               " WHEN c.raised_on >= t.b3 THEN 2 ELSE 3 END")
     rows = dbm.query(db, f"WITH {cte} SELECT {bucket} AS bucket, COUNT(*) AS open,"
