@@ -9,6 +9,7 @@ from .. import db as dbm
 from .accounts import user
 from .common import fail, make_app, open_db
 from .content import checklist, report, verify
+from .kpi import kpi
 from .places import documents, qr
 
 
@@ -134,5 +135,5 @@ def demo():
 
 
 
-for command in (user, checklist, verify, report, qr, documents):
+for command in (user, checklist, verify, report, qr, documents, kpi):
     main.add_command(command)

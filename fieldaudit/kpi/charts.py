@@ -56,7 +56,7 @@ class Chart:
 
 def nice_max(value: float) -> float:
     """The smallest 1, 2 or 5 × 10^k at or above `value` (at least 1), so ticks are round numbers."""
-    if value <= 0:
+    if value <= 1:
         return 1
     power = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 5, 10):
@@ -69,7 +69,16 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
-def _axis(chart: Chart, top_value: float, ticks: int = 4) -> None:
+def tick_count(top_value: float) -> int:
+    """How many steps the axis has: round steps (0, 20, 40 … 100; 0, 1, 2 for a top of 2)."""
+    for steps in (5, 4, 2):
+        if float(top_value / steps).is_integer() or top_value >= 10 * steps:
+            return steps
+    return 1
+
+
+def _axis(chart: Chart, top_value: float) -> None:
+    ticks = tick_count(top_value)
     left, top, right, bottom = chart.plot
     for i in range(ticks + 1):
         value = top_value * i / ticks

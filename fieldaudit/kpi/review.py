@@ -91,7 +91,9 @@ def draw_chart(pdf: ReportPDF, chart: charts.Chart) -> None:
         text = pdf.text_of(name[:30])
         pdf.text(legend_x + 3.5, y0 + (chart.height - 14) * k + 2.3, text)
         legend_x += pdf.get_string_width(text) + 9
+    # fpdf2 tables fill their cells with the current fill colour: leave none behind.
     pdf.set_draw_color(0, 0, 0)
+    pdf.set_fill_color(255, 255, 255)
     pdf.set_font("DejaVu", size=10)
     pdf.set_y(y0 + height + 2)
     if chart.empty:
