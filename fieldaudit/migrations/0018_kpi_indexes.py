@@ -1,0 +1,22 @@
+"""Indexes for the KPI dashboards: audits and CAPAs by the instants the figures count them at.
+
+Measured with bench/bench_kpi.py (docs/PERFORMANCE.md, "KPI dashboards"): every KPI query joins its rows to the
+site's month bounds by an instant, so each needs an index that ends with that instant.
+"""
+from fieldaudit.db import run_script
+
+SQL = """
+-- Scores, findings and repeats: submitted audits of a site by submission instant.
+CREATE INDEX audits_site_submitted ON audits(site_id, status, submitted_at);
+
+-- Median days to close: CAPAs of a site closed in a month.
+CREATE INDEX capas_site_closed ON capas(site_id, state, closed_at);
+
+-- Effectiveness pass rate: transitions out of the effectiveness check by instant, whatever the CAPA.
+CREATE INDEX capa_events_from_state ON capa_events(field, old_value, at);
+"""
+
+
+def upgrade(db):
+    """Create the KPI indexes."""
+    run_script(db, SQL)
