@@ -12,6 +12,7 @@ from . import capas, charts, findings, scores
 from .scope import Scope
 
 TOP_CLAUSES = 10
+REPEATS_SHOWN = 25  # the newest repeats on the page; the CSV and the PDF list them all
 
 
 def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTHS) -> dict:
@@ -79,6 +80,7 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[str]]
+    shown: int | None = None  # rows the page shows (the CSV has all); None: all
 
 
 def tables(data: dict) -> dict[str, Table]:
@@ -110,7 +112,7 @@ def tables(data: dict) -> dict[str, Table]:
                                  f"{data['repeat_months']} months)",
               ["Month", "Audit", "Place", "Clause", "Findings", "Previous audit"],
               [[r["month"], r["number"], r["place"], r["clause"], str(r["findings"]), r["previous_number"]]
-               for r in data["repeats"]]),
+               for r in reversed(data["repeats"])], shown=REPEATS_SHOWN),
         Table("capa-status", "Open and overdue CAPAs by severity (today)", ["Severity", "Open", "Overdue"],
               [[SEVERITY_LABELS[r["severity"]], str(r["open"]), str(r["overdue"])] for r in data["capa_status"]]),
         Table("capa-ageing", "Open CAPAs by age (today)", ["Age since raised", "Open", "Overdue"],

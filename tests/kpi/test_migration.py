@@ -3,10 +3,10 @@ use the new indexes."""
 from datetime import date
 
 from fieldaudit import db as dbm
-from fieldaudit.kpi import capas, scores
+from fieldaudit.kpi import capas, findings, scores
 from fieldaudit.kpi.scope import make_scope
 
-INDEXES = {"audits_site_submitted", "capas_site_closed", "capa_events_from_state"}
+INDEXES = {"audits_site_submitted", "findings_audit_severity", "capas_site_closed", "capa_events_from_state"}
 
 
 def test_upgrade_to_0018_keeps_data_and_adds_the_indexes(tmp_path):
@@ -38,6 +38,7 @@ def test_kpi_queries_search_by_the_new_indexes(db, plant):
     db.conn.set_trace_callback(seen.append)
     try:
         scores.per_month(db, scope)
+        findings.by_severity(db, scope)
         capas.time_to_close(db, scope)
         capas.effectiveness(db, scope)
     finally:
