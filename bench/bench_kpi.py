@@ -160,8 +160,10 @@ def counts(db) -> str:
     return ", ".join(parts)
 
 
-def measure(data_dir: Path, runs: int) -> tuple[float, float, str]:
-    """(median ms of the whole page, median ms of the figures alone, counts) of the busy site's 3-year dashboard."""
+def measure(data_dir: Path, runs: int) -> tuple[float, float, float, str]:
+    """(median ms of the whole page, median CPU ms of the page, median ms of the figures alone, counts) of the busy
+    site's 3-year dashboard. CPU time is this thread's: on a shared, loaded machine it is what the page costs
+    without the wait for a core."""
     app = create_app({"DATA_DIR": str(data_dir), "PASSWORD_HASH_METHOD": FAST_HASH})
     db = dbm.connect(config.database_path(app.config))
     site = stations.get_site_by_code(db, "BIG")
@@ -173,18 +175,19 @@ def measure(data_dir: Path, runs: int) -> tuple[float, float, str]:
     start = date(today.year - YEARS, today.month, 1)
     url = f"/kpi/sites/{site['id']}?from={start}&to={today}"
     assert client.get(url).status_code == 200  # warm: templates compiled, pages in the OS cache
-    pages, figures = [], []
+    pages, cpu, figures = [], [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         response = client.get(url)
         pages.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
         assert response.status_code == 200
         t0 = time.perf_counter()
         dashboard.collect(db, make_scope([site], start, today))
         figures.append((time.perf_counter() - t0) * 1000)
     info = counts(db)
     db.conn.close()
-    return statistics.median(pages), statistics.median(figures), info
+    return statistics.median(pages), statistics.median(cpu), statistics.median(figures), info
 
 
 def without_indexes(data_dir: Path, folder: Path) -> Path:
@@ -232,26 +235,27 @@ def main() -> int:
     rows = []
     for scale in levels:
         folder = cached(args.dir, scale)
-        page, figures, info = measure(folder, runs)
-        base_page, base_figures, _ = measure(without_indexes(folder, args.dir), 3)
-        rows.append((scale, info, page, figures, base_page, base_figures))
-        print(f"  {int(scale * 100)} %: page {page:.0f} ms (figures {figures:.0f} ms); without 0018's indexes "
-              f"{base_page:.0f} ms", flush=True)
-    first = rows[0][2]
-    print("\n| data | records in the database | page median | KPI SQL median | × the 10 % page | without 0018 indexes "
-          "| indexes speed-up |\n|---|---|---|---|---|---|---|")
-    for scale, info, page, figures, base_page, base_figures in rows:
-        print(f"| {int(scale * 100)} % | {info} | {page:.0f} ms | {figures:.0f} ms | {page / first:.1f} "
-              f"| {base_page:.0f} ms | {base_page / page:.1f}× |")
+        page, cpu, figures, info = measure(folder, runs)
+        base_page, base_cpu, _, _ = measure(without_indexes(folder, args.dir), 3)
+        rows.append((scale, info, page, cpu, figures, base_page, base_cpu))
+        print(f"  {int(scale * 100)} %: page {page:.0f} ms, CPU {cpu:.0f} ms (figures {figures:.0f} ms); without "
+              f"0018's indexes {base_page:.0f} ms, CPU {base_cpu:.0f} ms", flush=True)
+    first = rows[0][3]
+    print("\n| data | records in the database | page median | page CPU median | KPI SQL median | CPU × the 10 % page "
+          "| without 0018 indexes (CPU) | indexes speed-up (CPU) |\n|---|---|---|---|---|---|---|---|")
+    for scale, info, page, cpu, figures, base_page, base_cpu in rows:
+        print(f"| {int(scale * 100)} % | {info} | {page:.0f} ms | {cpu:.0f} ms | {figures:.0f} ms | {cpu / first:.1f} "
+              f"| {base_page:.0f} ms ({base_cpu:.0f} ms) | {base_cpu / cpu:.1f}× |")
     print("\nQuery plans at the largest level (the index lines):\n")
     for name, lines in plans(cached(args.dir, levels[-1])):
         print(f"- `{name}`")
         for line in lines:
             print(f"    - {line}")
-    largest = rows[-1][2]
+    largest, largest_cpu = rows[-1][2], rows[-1][3]
     met = largest <= TARGET_MS
-    print(f"\nTarget: the dashboard of the {int(levels[-1] * 100)} % site in ≤ {TARGET_MS} ms: {largest:.0f} ms "
-          f"{'met' if met else 'MISSED'}")
+    print(f"\nload average now: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"Target: the dashboard of the {int(levels[-1] * 100)} % site in ≤ {TARGET_MS} ms: {largest:.0f} ms "
+          f"{'met' if met else 'MISSED'} (CPU {largest_cpu:.0f} ms)")
     return 0 if met else 1
 
 
