@@ -23,6 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence.views import bp as evidence_bp
     from .home_views import bp as home_bp, health
     from .kpi.views import bp as kpi_bp
+    from .programme import people_views, plan_views  # noqa: F401  (routes on the programme blueprint)
+    from .programme.views import bp as programme_bp
     from .reports.summary_views import bp as summaries_bp
     from .reports.views import bp as reports_bp
     from .stations.scan_views import bp as scan_bp
@@ -64,4 +66,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(scan_bp)
     app.register_blueprint(kpi_bp)
+    app.register_blueprint(programme_bp)
     return app

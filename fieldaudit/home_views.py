@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
-from . import settings
+from . import ids, settings
 from .appdb import get_db
 from .audits import data as audits
 from .capa import actions as capa_actions
@@ -10,6 +10,8 @@ from .capa import data as capa, triage
 from .documents import access as document_access
 from .documents import data as documents
 from .documents import workflow as document_workflow
+from .programme import data as programme
+from .programme.states import STATE_LABELS as PROGRAMME_STATES
 from .auth.roles import ROLE_LABELS
 from .stations import data as stations
 
@@ -32,10 +34,14 @@ def index():
         overdue = [c for c in active if c["due_status"] == "overdue"]
         quality = {"pending": len(triage.pending(db, managed)), "active": len(active), "overdue": len(overdue),
                    "overdue_capas": overdue[:10]}
+    auditing = current_user.site_ids_with("run_audits")
+    due = programme.due_for(db, current_user.id, programme.today_by_site(db, auditing, ids.utc_now())) \
+        if auditing != [] else []
     approving = current_user.site_ids_with(document_access.AUTHOR)
     return render_template(
         "home/index.html", sites=sites, role_labels=ROLE_LABELS, paired=settings.hub_paired(db),
-        in_progress=in_progress, can_audit=current_user.can_anywhere("run_audits"), quality=quality,
+        in_progress=in_progress, due=due, state_labels=PROGRAMME_STATES,
+        can_audit=current_user.can_anywhere("run_audits"), quality=quality,
         my_actions=capa_actions.my_actions(db, current_user.id),
         to_read=document_workflow.to_confirm(db, current_user.id, lambda d: _today_for(db, d)),
         to_approve=[] if approving == [] else document_workflow.awaiting_approval(db, approving, current_user.id))

@@ -100,15 +100,17 @@ def create_audit(db, *, site: dict, checklist_version_id: str, auditor_id: str, 
 def _checked_scope(checklist: Checklist, out_of_scope: dict[str, str]) -> dict[str, str]:
     """The sections left out, each with its reason; refused when one is unknown, has no reason, or none is left."""
     titles = {s.id: s.title for s in checklist.sections}
+    # Single questions ("q:<id>") are left out by a layered process audit's draw (fieldaudit/programme/lpa.py).
+    known = titles | {f"q:{q.id}": q.text for q in checklist.all_questions()}
     left_out = {}
     for section_id, reason in out_of_scope.items():
-        if section_id not in titles:
+        if section_id not in known:
             raise AuditError("This checklist has no such section to leave out of scope.", 422)
         reason = (reason or "").strip()[:500]
         if not reason:
-            raise AuditError(f"Say why “{titles[section_id]}” is not in scope.", 422)
+            raise AuditError(f"Say why “{known[section_id]}” is not in scope.", 422)
         left_out[section_id] = reason
-    if len(left_out) == len(titles):
+    if all(section_id in left_out for section_id in titles):
         raise AuditError("Keep at least one section in scope.", 422)
     return left_out
 

@@ -4,6 +4,7 @@ from .. import db as dbm
 from .. import ids, settings, trail
 from ..capa import triage
 from ..checklists import rules
+from ..programme import start as programme_start
 from .data import (AuditError, MissingItems, answers_of, checklist_of, get_audit, out_of_scope, photo_counts,
                    values)
 
@@ -111,6 +112,7 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *,
                               "signatures": [{k: row[k] for k in SIGNATURE_FIELDS} for row in signatures]})
         # In the same transaction: a submitted audit's nonconformities are on the CAPA triage list, or nothing is.
         triage.enqueue_findings(db, audit_id, signer["id"])
+        programme_start.mark_done(db, audit_id, now, audit["timezone"])  # the scheduled audit it did, if any
     return get_audit(db, audit_id), True
 
 

@@ -2,11 +2,12 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import forms, htmx
+from .. import forms, htmx, ids
 from ..appdb import get_blob_store, get_db
 from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import store as checklist_store
 from ..evidence import limits as photo_limits
+from ..programme import people as qualification
 from ..stations import data as stations
 from . import data, pages
 from .blueprint import audit_for, bp, own_open_audit
@@ -57,6 +58,7 @@ def create():
         prefix = f"out:{version_id}:"
         out = {key[len(prefix):]: source.get(f"why:{version_id}:{key[len(prefix):]}", "")
                for key in source if key.startswith(prefix) and source.get(key) == "yes"}
+        qualification.ensure_qualified_to_start(db, current_user.row, site, version_id, ids.utc_now())
         audit = data.create_audit(db, site=site, checklist_version_id=version_id,
                                   auditor_id=current_user.id, workstation=workstation,
                                   auditees=source.get("auditees", ""), scope=source.get("scope", ""),

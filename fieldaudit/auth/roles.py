@@ -26,3 +26,8 @@ def permissions_for(roles) -> set[str]:
     for role in roles:
         allowed |= PERMISSIONS[role]
     return allowed
+
+
+# The audit programme (plans, qualifications, own areas, LPA layers): the site's quality managers and admins.
+for _role in ("quality_manager", "admin"):
+    PERMISSIONS[_role].add("manage_programme")

@@ -63,9 +63,11 @@ def is_answered(question: Question, value: Any, photo_count: int = 0) -> bool:
 def visible_questions(checklist: Checklist, answers: Mapping[str, Any],
                       excluded: Collection[str] = ()) -> set[str]:
     """Ids of the questions shown for these answers; a question whose controller is hidden is hidden too, and
-    so is every question of a section `excluded` from the audit's scope."""
+    so is every question of a section `excluded` from the audit's scope, and each question excluded by itself
+    (keyed "q:<id>", as a layered process audit leaves out the questions it did not draw)."""
     visible: set[str] = set()
-    skipped = {q.id for s in checklist.sections if s.id in excluded for q in s.questions}
+    skipped = {q.id for s in checklist.sections for q in s.questions
+               if s.id in excluded or f"q:{q.id}" in excluded} if excluded else set()
     # Controllers always come earlier (the loader enforces it), so one pass in order settles every chain.
     for question in checklist.all_questions():
         if question.id in skipped:

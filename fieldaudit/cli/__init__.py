@@ -11,6 +11,7 @@ from .common import fail, make_app, open_db
 from .content import checklist, report, verify
 from .kpi import kpi
 from .places import documents, qr
+from .programme import programme
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,3 +138,4 @@ def demo():
 
 for command in (user, checklist, verify, report, qr, documents, kpi):
     main.add_command(command)
+main.add_command(programme)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .. import db as dbm
 
-from . import capa, documents, history, kpi
+from . import capa, documents, history, kpi, programme
 from .plant import describe, is_seeded, seed
 
 __all__ = ["Loaded", "describe", "is_seeded", "load", "seed"]
@@ -20,6 +20,7 @@ class Loaded:
     history: dict = field(default_factory=dict)
     capas: int = 0
     documents: dict = field(default_factory=dict)
+    programme: dict = field(default_factory=dict)
 
 
 def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], None] = lambda message: None,
@@ -36,4 +37,5 @@ def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], No
     if loaded.capas:
         echo(f"CAPA: {loaded.capas} corrective actions in every state of the workflow.")
     loaded.documents = documents.seed_and_report(db, store, echo)
+    loaded.programme = programme.seed_programme(db, store, progress=progress)
     return loaded

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
+from .. import ids
 from ..appdb import get_db
 from ..audits import data as audits
 from ..auth.access import ensure_found
@@ -10,6 +11,8 @@ from ..capa import data as capa_data
 from ..checklists import store as checklist_store
 from ..documents import data as documents
 from ..documents import workflow
+from ..programme import data as programme
+from ..programme.states import STATE_LABELS as PROGRAMME_STATES
 from . import data, qr
 from .labels import is_local, labels_for
 
@@ -85,8 +88,10 @@ def station(code):
         procedures.append({"doc": doc, "version": current,
                            "unread": reader and workflow.receipt(db, current["id"], current_user.id) is None})
     can_audit = current_user.can("run_audits", ws["site_id"])
+    due = programme.due_for(db, current_user.id, programme.today_by_site(db, [ws["site_id"]], ids.utc_now()),
+                            workstation_id=ws["id"]) if can_audit else []
     return render_template(
-        "stations/scan.html", ws=ws, procedures=procedures, capas=capa_data.open_at_workstation(db, ws["id"]),
+        "stations/scan.html", ws=ws, due=due, state_labels=PROGRAMME_STATES, procedures=procedures, capas=capa_data.open_at_workstation(db, ws["id"]),
         recent=_recent_audits(db, ws), can_audit=can_audit, kinds=documents.KINDS,
         checklists=_checklists(db, {p["doc"]["code"] for p in procedures}) if can_audit else [],
         can_manage=current_user.can("manage_site", ws["site_id"]),

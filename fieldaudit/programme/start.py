@@ -1,0 +1,79 @@
+"""Starting a scheduled audit (linked once, whatever the taps) and marking it done when its audit is submitted."""
+import json
+from datetime import date
+
+from .. import db as dbm
+from .. import ids
+from ..audits import data as audits
+from ..checklists import store as checklist_store
+from ..refusal import Refusal
+from . import data, lpa, people, schedule
+
+
+def start_scheduled(db, scheduled_id: str, user: dict, today: str) -> dict:
+    """Start the audit a scheduled one asks for, as `user`, with the checklist's latest published version (an LPA
+    audit with its drawn questions) and link it. A second tap returns the audit the first one started."""
+    with dbm.transaction(db):  # the write lock from the first read: two taps cannot both link
+        row = data.get_scheduled(db, scheduled_id, today)
+        if row is None:
+            raise Refusal("No such scheduled audit.", 404)
+        if row["audit_id"]:
+            if row["audit_status"] == "in_progress" and row["audit_auditor_id"] == user["id"]:
+                return audits.get_audit(db, row["audit_id"])
+            raise Refusal(f"This scheduled audit was already started as {row['audit_number']}.", 409)
+        if row["state"] in ("done", "missed"):
+            raise Refusal(f"This scheduled audit is {row['state']}.", 409)
+        pool = json.loads(row["pool"])
+        if row["auditor_id"] != user["id"] and not (row["auditor_id"] is None and user["id"] in pool):
+            raise Refusal(f"This audit is scheduled for {row['auditor_name'] or 'the plan’s pool'}.", 403)
+        people.ensure_qualified(db, user, row["site_id"], row["checklist_id"], today,
+                                required=bool(row["requires_qualification"]))
+        version = dbm.query_one(db, "SELECT id FROM checklist_versions WHERE checklist_id = ? AND status ="
+                                    " 'published' ORDER BY version DESC LIMIT 1", (row["checklist_id"],))
+        if version is None:
+            raise Refusal("This checklist has no published version to audit with.", 409)
+        checklist = checklist_store.load_version(db, version["id"])
+        out_of_scope = {}
+        pool_settings = lpa.get_pool(db, row["checklist_id"]) if row["layer"] else None
+        if pool_settings:
+            drawn = lpa.draw(db, checklist, row["checklist_id"], pool_settings, site_id=row["site_id"],
+                             workstation_id=row["workstation_id"], area_id=row["area_id"],
+                             today=date.fromisoformat(today))
+            out_of_scope = lpa.scope_for(checklist, drawn)
+        site = dbm.query_one(db, "SELECT * FROM sites WHERE id = ?", (row["site_id"],))
+        station = dbm.query_one(db, "SELECT * FROM workstations WHERE id = ?", (row["workstation_id"],)) \
+            if row["workstation_id"] else None
+        audit = audits.create_audit(db, site=site, checklist_version_id=version["id"], auditor_id=user["id"],
+                                    workstation=station, area_id=row["area_id"], out_of_scope=out_of_scope,
+                                    scope=f"Scheduled: {row['plan_title'] or row['checklist_title']}, due "
+                                          f"{row['due_date']}")
+        linked = dbm.execute(db, "UPDATE scheduled_audits SET audit_id = ?, auditor_id = COALESCE(auditor_id, ?),"
+                                 " updated_at = ? WHERE id = ? AND audit_id IS NULL",
+                             (audit["id"], user["id"], ids.now_iso(), scheduled_id))
+        if linked != 1:
+            raise Refusal("This scheduled audit was started by someone else just now.", 409)
+    return audits.get_audit(db, audit["id"])
+
+
+def mark_done(db, audit_id: str, submitted_at: str, timezone: str) -> None:
+    """The scheduled audit an audit was started from is done on the site-local date it was submitted
+    (called inside the submission's transaction)."""
+    dbm.execute(db, "UPDATE scheduled_audits SET done_on = ?, updated_at = ? WHERE audit_id = ?",
+                (schedule.local_date_of(submitted_at, timezone), submitted_at, audit_id))
+
+
+def link_audit(db, scheduled_id: str, audit_id: str) -> None:
+    """Record that an audit (started on its own, e.g. before the plan existed) did a scheduled one; done at once
+    when the audit is already submitted. Refused when either is linked already."""
+    with dbm.transaction(db):
+        audit = audits.get_audit(db, audit_id)
+        if audit is None or dbm.scalar(db, "SELECT 1 FROM scheduled_audits WHERE audit_id = ?", (audit_id,)):
+            raise Refusal("That audit is not there or already does another scheduled audit.", 409)
+        done_on = schedule.local_date_of(audit["submitted_at"], audit["timezone"])
+        linked = dbm.execute(db, "UPDATE scheduled_audits SET audit_id = ?, done_on = ?,"
+                                 " auditor_id = COALESCE(auditor_id, ?), updated_at = ? WHERE id = ?"
+                                 " AND audit_id IS NULL AND site_id = ?",
+                             (audit_id, done_on, audit["auditor_id"], ids.now_iso(), scheduled_id,
+                              audit["site_id"]))
+        if linked != 1:
+            raise Refusal("That scheduled audit is linked already, or is at another site.", 409)
