@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..checklists import SEVERITIES, SEVERITY_LABELS
-from . import capas, charts, findings, scores
+from . import capas, charts, findings, programme, scores
 from .scope import Scope
 
 TOP_CLAUSES = 10
@@ -20,6 +20,7 @@ def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTH
     repeat_rows = findings.repeats(db, scope, repeat_months)
     clause_rows = findings.by_clause(db, scope)
     effectiveness = capas.effectiveness(db, scope)
+    adherence = programme.adherence(db, scope)
     return {
         "scope": scope, "months": scope.months, "repeat_months": repeat_months,
         "per_month": scores.per_month(db, scope),
@@ -40,6 +41,10 @@ def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTH
         "time_to_close": capas.time_to_close(db, scope),
         "effectiveness": effectiveness,
         "effectiveness_total": capas.effectiveness_total(effectiveness),
+        "adherence": adherence,
+        "adherence_total": programme.total(adherence),
+        "lpa_layers": programme.lpa(db, scope, "layer"),
+        "lpa_people": programme.lpa(db, scope, "person"),
     }
 
 
@@ -51,7 +56,9 @@ def headline(data: dict) -> list[tuple[str, str]]:
     average = sum(r["average"] * r["scored"] for r in scored) / total_scored if total_scored else None
     ncs = sum(r["total"] for r in data["clauses"])
     eff = data["effectiveness_total"]
+    plan = data["adherence_total"]
     return [
+        ("Programme adherence", f"{pct(plan['adherence'])} ({plan['on_time']} of {plan['planned']} on time)"),
         ("Audits submitted", str(audits)),
         ("Average score", pct(average)),
         ("Nonconformities", str(ncs)),
@@ -125,6 +132,22 @@ def tables(data: dict) -> dict[str, Table]:
               ["Month", "Checked", "Passed", "Pass rate"],
               [[r["month"], str(r["checked"]), str(r["passed"]), pct(r["rate"])] for r in data["effectiveness"]]),
     ]
+    lpa_columns = ["Planned", "Done", "On time", "Missed", "Overdue", "Completion", "On time %", "Still open"]
+
+    def lpa_row(r):
+        return [r["label"], str(r["planned"]), str(r["done"]), str(r["on_time"]), str(r["missed"]), str(r["overdue"]),
+                pct(r["completion"]), pct(r["adherence"]), str(r["open"])]
+
+    out += [
+        Table("programme-adherence", "Audit programme: done on time of those planned, per month of the due date",
+              ["Month", "Planned", "On time", "Late", "Missed", "Overdue", "Adherence", "Still open"],
+              [[r["month"], str(r["planned"]), str(r["on_time"]), str(r["late"]), str(r["missed"]),
+                str(r["overdue"]), pct(r["adherence"]), str(r["open"])] for r in data["adherence"]]),
+        Table("lpa-by-layer", "LPA completion per layer", ["Layer", *lpa_columns],
+              [lpa_row(r) for r in data["lpa_layers"]]),
+        Table("lpa-by-person", "LPA completion per person", ["Auditor", *lpa_columns],
+              [lpa_row(r) for r in data["lpa_people"]]),
+    ]
     if len(data["scope"].sites) > 1:
         out.insert(2, Table("scores-by-site", "Score per site over the period", ["Site", "Audits", "Scored", "Average"],
                             [[r["label"], str(r["audits"]), str(r["scored"]), pct(r["average"])]
@@ -189,6 +212,12 @@ def chart_set(data: dict, link=_none) -> dict[str, charts.Chart]:
         "capa-effectiveness": charts.bars(
             "Effectiveness pass rate per month (%)", months, [r["rate"] for r in data["effectiveness"]],
             unit=" %", top_value=100, series="Pass rate", color=charts.PALETTE[3]),
+        "programme-adherence": charts.bars(
+            "Programme adherence per month (%)", months, [r["adherence"] for r in data["adherence"]], unit=" %",
+            top_value=100, series="Done on time", color=charts.PALETTE[3]),
+        "lpa-by-layer": charts.bars(
+            "LPA completion per layer (%)", [r["label"] for r in data["lpa_layers"]],
+            [r["completion"] for r in data["lpa_layers"]], unit=" %", top_value=100, series="Completion"),
     }
     return out
 

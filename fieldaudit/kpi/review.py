@@ -19,7 +19,7 @@ MM_PER_UNIT = 180 / charts.WIDTH  # a chart spans the 180 mm text width of A4 po
 INPUTS = [
     ("c) 2) customer satisfaction / quality objectives", "audit scores per month, checklist and area"),
     ("c) 4) nonconformities and corrective actions", "findings by severity, clause and area; repeats; CAPA"),
-    ("c) 6) audit results", "audits submitted, scores, the audit programme's status"),
+    ("c) 6) audit results", "audits submitted, scores, the audit programme's adherence and LPA completion"),
     ("e) effectiveness of actions taken", "CAPA effectiveness pass rate and days to close"),
 ]
 
@@ -32,6 +32,8 @@ SECTIONS = [
                                       ("nonconformities-by-clause", "nonconformities-by-clause"),
                                       ("nonconformities-by-area", "nonconformities-by-area"),
                                       ("repeat-findings", "repeat-findings")]),
+    ("Audit programme and layered process audits", [("programme-adherence", "programme-adherence"),
+                                                     ("lpa-by-layer", "lpa-by-layer"), (None, "lpa-by-person")]),
     ("Corrective actions (CAPA)", [("capa-status", "capa-status"), ("capa-ageing", "capa-ageing"),
                                    ("capa-time-to-close", "capa-time-to-close"),
                                    ("capa-effectiveness", "capa-effectiveness")]),
@@ -112,8 +114,7 @@ def _table(pdf: ReportPDF, table: dashboard.Table) -> None:
     pdf.ln(2)
 
 
-def build(data: dict, open_capas: list[dict], programme: list[tuple[str, str]] | None = None, *,
-          generated: str | None = None, progress=lambda d, t, m: None) -> bytes:
+def build(data: dict, open_capas: list[dict], *, generated: str | None = None, progress=lambda d, t, m: None) -> bytes:
     """The pack as PDF bytes from the dashboard's figures (pure)."""
     scope = data["scope"]
     site = scope.sites[0]
@@ -150,14 +151,8 @@ def build(data: dict, open_capas: list[dict], programme: list[tuple[str, str]] |
                          "yes" if c["due_status"] == "overdue" else ""] for c in open_capas), size=7.5)
     else:
         pdf.para("No open CAPA at this site.")
-    pdf.h2("Audit programme")
-    if programme:
-        pdf.facts(programme, label_width=70)
-    else:
-        per_checklist = tables["scores-by-checklist"]
-        pdf.para("Audits submitted in the period per checklist (no audit programme is planned at this site):",
-                 size=9)
-        _table(pdf, per_checklist)
+    pdf.h2("Audit programme status")
+    pdf.facts(programme_status(data), label_width=70)
     progress(steps, steps, "done")
     return pdf.to_bytes()
 
@@ -172,9 +167,14 @@ def make(db, scope: Scope, repeat_months: int = 6, progress=lambda d, t, m: None
     """Gather the figures of one site's scope and lay out its pack."""
     progress(0, 5, "computing the figures")
     data = dashboard.collect(db, scope, repeat_months)
-    return build(data, open_capas(db, scope.sites[0]), programme_status(db, scope), progress=progress)
+    return build(data, open_capas(db, scope.sites[0]), progress=progress)
 
 
-def programme_status(db, scope: Scope) -> list[tuple[str, str]] | None:
-    """The audit programme's status for the pack, or None where no programme exists (yet)."""
-    return None
+def programme_status(data: dict) -> list[tuple[str, str]]:
+    """The audit programme's status over the period (§9.2 feeding §9.3): what was planned and how it went."""
+    t = data["adherence_total"]
+    return [("Scheduled audits due in the period", str(t["scheduled"])),
+            ("Done on time", str(t["on_time"])), ("Done late", str(t["late"])), ("Missed (with a reason)",
+                                                                                 str(t["missed"])),
+            ("Overdue (window ended, not done)", str(t["overdue"])), ("Still open (window running)", str(t["open"])),
+            ("Adherence (on time ÷ decided)", dashboard.pct(t["adherence"]))]

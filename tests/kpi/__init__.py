@@ -45,3 +45,20 @@ def add_move(db, capa, old, new, at):
     dbm.execute(db, "INSERT INTO capa_events (id, capa_id, at, kind, field, old_value, new_value, origin)"
                     " VALUES (?, ?, ?, 'transition', 'state', ?, ?, ?)", (ids.new_id(), capa["id"], at, old, new,
                                                                          ORIGIN))
+
+
+def plan(db, site, checklist_version, layer=None):
+    plan_id = ids.new_id()
+    dbm.execute(db, "INSERT INTO audit_plans (id, site_id, checklist_id, frequency, layer, starts_on, created_at,"
+                    " updated_at, origin) VALUES (?, ?, ?, 'weekly', ?, '2025-01-01', 'x', 'x', 'test')",
+                (plan_id, site["id"], checklist_version["checklist_id"], layer))
+    return plan_id
+
+
+def scheduled(db, plan_id, site, checklist_version, due, window_end, *, done_on=None, missed=None, layer=None,
+              auditor=None):
+    dbm.execute(db, "INSERT INTO scheduled_audits (id, plan_id, site_id, checklist_id, auditor_id, layer, frequency,"
+                    " due_date, window_end, done_on, missed_reason, created_at, updated_at, origin)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'weekly', ?, ?, ?, ?, 'x', 'x', 'test')",
+                (ids.new_id(), plan_id, site["id"], checklist_version["checklist_id"],
+                 auditor["id"] if auditor else None, layer, due, window_end, done_on, missed))

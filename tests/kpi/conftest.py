@@ -9,7 +9,7 @@ from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.stations import data as stations
 from tests.factories import CHECKLIST
 
-from . import add_audit, add_capa, add_move
+from . import add_audit, add_capa, add_move, plan, scheduled
 
 
 @pytest.fixture
@@ -91,3 +91,20 @@ def capa_rows(db, plant):
     add_move(db, rows["c15"], "effectiveness_check", "closed", "2026-04-02T10:00:00.000Z")
     add_move(db, rows["c13"], "effectiveness_check", "root_cause", "2026-02-10T12:00:00.000Z")
     return rows
+
+
+@pytest.fixture
+def schedule(db, plant, checklist_version):
+    a, v = plant["a"], checklist_version
+    p = plan(db, a, v)
+    for due, end, extra in (
+            ("2026-01-05", "2026-01-09", {"done_on": "2026-01-08"}),      # on time
+            ("2026-01-20", "2026-01-24", {"done_on": "2026-01-27"}),      # late
+            ("2026-01-31", "2026-02-04", {"missed": "Line stopped"}),     # missed
+            ("2026-02-10", "2026-02-14", {}),                             # overdue
+            ("2026-02-20", "2026-02-24", {"done_on": "2026-02-24"}),      # on time, the window's last day
+            ("2026-04-08", "2026-04-12", {}),                             # open: its window runs past today
+            ("2026-04-01", "2026-04-09", {}),                             # overdue since today
+            ("2025-12-30", "2026-01-03", {"done_on": "2026-01-02"})):     # due before the period
+        scheduled(db, p, a, v, due, end, **extra)
+    scheduled(db, plan(db, plant["b"], v), plant["b"], v, "2026-01-10", "2026-01-12", done_on="2026-01-10")

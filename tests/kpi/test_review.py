@@ -16,14 +16,16 @@ def text_of(data: bytes, tmp_path) -> str:
     return layout_text(checked(data, tmp_path))
 
 
-def test_pack_has_the_figures_tables_and_open_capas(db, plant, kpi, capa_rows, tmp_path):
+def test_pack_has_the_figures_tables_and_open_capas(db, plant, kpi, capa_rows, schedule, tmp_path):
     scope = make_scope([plant["a"]], date(2026, 1, 1), date(2026, 3, 31), {plant["a"]["id"]: date(2026, 4, 10)})
     text = text_of(review.make(db, scope), tmp_path)
     assert "Plant A (PLTA)" in text and "2026-01-01 to 2026-03-31" in text and "§9.3" in text
     squeezed = " ".join(text.split())
     # Headline figures, worked out by hand in test_figures.py.
     for expected in ("Audits submitted 5", "Nonconformities 8", "Repeat nonconformities (6 months) 4",
-                     "Open CAPAs 6", "Overdue CAPAs 3", "Effectiveness pass rate 75.0 % (3 of 4)"):
+                     "Open CAPAs 6", "Overdue CAPAs 3", "Effectiveness pass rate 75.0 % (3 of 4)",
+                     # test_programme.py's schedule, January to March: 2 of 5 decided done on time.
+                     "Programme adherence 40.0 % (2 of 5 on time)", "Done late 1", "Missed (with a reason) 1"):
         assert expected in squeezed, expected
     # Tables beneath the charts: findings by severity, the clause table, CAPA ageing and time to close.
     for expected in ("2026-02 1 3 0 1 5", "8.5.1 2 2 4", "over 90 days 1 1", "Major nonconformity 3 30.0",
