@@ -74,7 +74,10 @@ class Scope:
         return self.today.get(site["id"]) or local_today(site["timezone"])
 
     def bounds(self) -> list[tuple[str, str, str, str]]:
-        """(site id, month, lo, hi) for every site and month: the UTC instants of the month's part of the period."""
+        """(site id, month, lo, hi) for every site and month: the UTC instants of the month's part of the period
+        (worked out once per scope: every query of a dashboard uses them)."""
+        if "_bounds" in self.__dict__:
+            return self.__dict__["_bounds"]
         rows = []
         for site in self.sites:
             tz = site["timezone"]
@@ -83,6 +86,7 @@ class Scope:
                 lo = max(first, self.start)
                 hi = min(add_months(first, 1), self.end + timedelta(days=1))
                 rows.append((site["id"], month, utc_of(lo, tz), utc_of(hi, tz)))
+        object.__setattr__(self, "_bounds", rows)  # a frozen dataclass may still cache what it derives
         return rows
 
 
