@@ -26,7 +26,7 @@ def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTH
         "per_month": scores.per_month(db, scope),
         "checklist_monthly": scores.monthly(db, scope, "checklist"),
         "by_checklist": scores.overall(db, scope, "checklist"),
-        "by_site": scores.overall(db, scope, "site"),
+        "by_site": scores.overall(db, scope, "site") if len(scope.sites) > 1 else [],
         "by_area": scores.overall(db, scope, "area"),
         "by_workstation": scores.overall(db, scope, "workstation"),
         "severity": findings.by_severity(db, scope),
@@ -113,6 +113,9 @@ def tables(data: dict) -> dict[str, Table]:
         Table("nonconformities-by-clause", "Nonconformities by ISO clause",
               ["Clause", "Major", "Minor", "Total"],
               [[r["clause"], str(r["major"]), str(r["minor"]), str(r["total"])] for r in data["clauses"]]),
+        Table("clause-trend", "Nonconformities per month of the three most cited clauses",
+              ["Month", "Clause", "Nonconformities"],
+              [[r["month"], r["clause"], str(r["total"])] for r in data["clause_trend"]]),
         Table("nonconformities-by-area", "Nonconformities by area", ["Area", "Major", "Minor", "Total"],
               [[r["area"], str(r["major"]), str(r["minor"]), str(r["total"])] for r in data["nc_by_area"]]),
         Table("repeat-findings", f"Repeat nonconformities (same clause, same place, within "
@@ -167,6 +170,9 @@ def chart_set(data: dict, link=_none) -> dict[str, charts.Chart]:
         checklists.setdefault((r["key"], r["label"]), {})[r["month"]] = r["average"]
     severity = data["severity"]
     clauses = data["clauses"][:TOP_CLAUSES]
+    trend = {(r["month"], r["clause"]): r["total"] for r in data["clause_trend"]}
+    trend_clauses = sorted({r["clause"] for r in data["clause_trend"]},
+                           key=[r["clause"] for r in data["clauses"]].index)
     out = {
         "scores-by-month": charts.bars(
             "Audits submitted per month", months, [r["audits"] for r in data["per_month"]], series="Audits",
@@ -188,6 +194,11 @@ def chart_set(data: dict, link=_none) -> dict[str, charts.Chart]:
             f"Nonconformities by ISO clause (top {TOP_CLAUSES})", [r["clause"] for r in clauses],
             [("Major", [r["major"] for r in clauses]), ("Minor", [r["minor"] for r in clauses])],
             hrefs=[[link("findings", clause=r["clause"], severity=s) for r in clauses] for s in ("major", "minor")]),
+        "clause-trend": charts.lines(
+            "Most cited clauses per month", months,
+            [(clause, [trend.get((m, clause), 0) for m in months]) for clause in trend_clauses],
+            hrefs=[[link("findings", month=m, clause=clause, severity="nc") for m in months]
+                   for clause in trend_clauses]),
         "nonconformities-by-area": charts.stacked(
             "Nonconformities by area", [r["area"] for r in data["nc_by_area"]],
             [("Major", [r["major"] for r in data["nc_by_area"]]), ("Minor", [r["minor"] for r in data["nc_by_area"]])],

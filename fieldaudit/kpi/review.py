@@ -30,6 +30,7 @@ SECTIONS = [
                            ("scores-by-area", "scores-by-area"), (None, "scores-by-workstation")]),
     ("Findings and nonconformities", [("findings-by-severity", "findings-by-severity"),
                                       ("nonconformities-by-clause", "nonconformities-by-clause"),
+                                      ("clause-trend", "clause-trend"),
                                       ("nonconformities-by-area", "nonconformities-by-area"),
                                       ("repeat-findings", "repeat-findings")]),
     ("Audit programme and layered process audits", [("programme-adherence", "programme-adherence"),

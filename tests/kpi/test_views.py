@@ -92,7 +92,8 @@ def test_bad_period_is_refused_with_the_reason(auth, plant):
     assert auth.client.get(f"/kpi/nothing.csv?site_id={plant['a']['id']}").status_code == 404
 
 
-COUNTED = ("scores-by-month", "findings-by-severity", "nonconformities-by-clause", "nonconformities-by-area",
+COUNTED = ("scores-by-month", "findings-by-severity", "nonconformities-by-clause", "clause-trend",
+           "nonconformities-by-area",
            "capa-status", "capa-ageing")
 
 
