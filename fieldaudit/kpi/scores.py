@@ -53,7 +53,7 @@ def overall(db, scope: Scope, by: str = "checklist") -> list[dict]:
 def per_month(db, scope: Scope) -> list[dict]:
     """(month, audits, scored, average) for every month of the period, empty months included."""
     cte, params = bounds_cte(scope)
-    rows = dbm.query(db, f"{cte} SELECT m.month, COUNT(a.id) AS audits, COUNT(a.score_percent) AS scored,"
+    rows = dbm.query(db, f"{cte} SELECT m.month, COUNT(a.submitted_at) AS audits, COUNT(a.score_percent) AS scored,"
                          " AVG(a.score_percent) AS average FROM months m LEFT JOIN audits a"
                          " ON a.site_id = m.site_id AND a.status = 'submitted'"
                          " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi GROUP BY m.month", params)
