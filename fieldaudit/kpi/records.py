@@ -78,7 +78,8 @@ def capa_rows(db, scope: Scope, filters: dict) -> list[dict]:
     if filters.get("closed") == "1":
         cte, params = bounds_cte(narrowed(scope, filters.get("month")))
         sql = (f"{cte} SELECT c.*, s.code AS site_code FROM months m JOIN capas c ON c.site_id = m.site_id"
-               " AND c.state = 'closed' AND c.closed_at >= m.lo AND c.closed_at < m.hi JOIN sites s ON s.id = c.site_id")
+               " AND c.state = 'closed' AND c.closed_at >= m.lo AND c.closed_at < m.hi"
+               " JOIN sites s ON s.id = c.site_id")
         where = []
     else:
         cte, params = today_cte(scope)
