@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .documents.views import bp as documents_bp
     from .evidence.views import bp as evidence_bp
     from .home_views import bp as home_bp, health
+    from .kpi.views import bp as kpi_bp
     from .programme import people_views, plan_views  # noqa: F401  (routes on the programme blueprint)
     from .programme.views import bp as programme_bp
     from .offline import views as offline_views
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(scan_bp)
     app.register_blueprint(sync_api_bp)
     app.register_blueprint(sync_admin_bp)
+    app.register_blueprint(kpi_bp)
     app.register_blueprint(programme_bp)
     offline_views.init_app(app)
     return app

@@ -9,6 +9,7 @@ from .. import db as dbm
 from .accounts import user
 from .common import fail, make_app, open_db
 from .content import checklist, report, verify
+from .kpi import kpi
 from .places import documents, qr
 from .certificates import checked_pair, serve_tls, tls
 from .programme import programme
@@ -148,5 +149,5 @@ def demo():
 
 
 
-for command in (user, checklist, verify, report, qr, documents, sync, programme, tls):
+for command in (user, checklist, verify, report, qr, documents, sync, programme, tls, kpi):
     main.add_command(command)

@@ -4,7 +4,8 @@ and is safe to run again."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import builder, capa, documents, history, programme
+from .. import db as dbm
+from . import builder, capa, documents, history, kpi, programme
 from .plant import describe, is_seeded, seed
 
 __all__ = ["Loaded", "describe", "is_seeded", "load", "seed"]
@@ -29,6 +30,8 @@ def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], No
     if loaded.history["audits"]:
         echo(f"History: {loaded.history['audits']} audits ({loaded.history['submitted']} signed), "
              f"{loaded.history['findings']} findings, {loaded.history['photos']} photos.")
+    if dbm.scalar(db, "SELECT COUNT(*) FROM audits"):
+        echo(f"KPI history: {kpi.seed_kpi_history(db, store, progress=progress)} more audits over the past year.")
     loaded.capas = capa.seed_capas(db, progress=progress)
     if loaded.capas:
         echo(f"CAPA: {loaded.capas} corrective actions in every state of the workflow.")

@@ -1,0 +1,100 @@
+"""CAPA figures in SQL: open and overdue now, ageing, median days to close, effectiveness pass rate.
+
+"Now" is today's calendar date at each site (`Scope.today_at`): open and overdue counts and ageing describe the
+CAPAs as they stand, not the period. Closing and effectiveness are events in the period (local months).
+"""
+from datetime import timedelta
+
+from .. import db as dbm
+from ..capa import states
+from ..checklists import SEVERITIES
+from .scope import Scope, bounds_cte, marks
+
+# Ageing buckets of open CAPAs by days since raised (raised_on, a local date): (label, min days, max days).
+AGEING = (("0–30 days", 0, 30), ("31–60 days", 31, 60), ("61–90 days", 61, 90), ("over 90 days", 91, None))
+
+
+def today_cte(scope: Scope) -> tuple[str, list]:
+    """`today(site_id, day, b1, b2, b3)`: each site's local date and the raised_on limits of the ageing buckets."""
+    rows = []
+    for site in scope.sites:
+        day = scope.today_at(site)
+        rows.append((site["id"], day.isoformat(),
+                     *[(day - timedelta(days=high)).isoformat() for _, _, high in AGEING[:-1]]))
+    rows = rows or [("", "", "", "", "")]
+    return ("today(site_id, day, b1, b2, b3) AS (VALUES " + ", ".join("(?, ?, ?, ?, ?)" for _ in rows) + ")",
+            [v for row in rows for v in row])
+
+
+def status(db, scope: Scope) -> list[dict]:
+    """(severity, open, overdue) for every severity: CAPAs not closed, rejected or cancelled, and those of them
+    whose due date is before today at their site."""
+    cte, params = today_cte(scope)
+    rows = dbm.query(db, f"WITH {cte} SELECT c.severity, COUNT(*) AS open,"
+                         " SUM(CASE WHEN c.due_date < t.day THEN 1 ELSE 0 END) AS overdue"
+                         " FROM today t JOIN capas c ON c.site_id = t.site_id"
+                         f" WHERE c.state IN ({marks(states.OPEN)}) GROUP BY c.severity",
+                     [*params, *states.OPEN])
+    found = {r["severity"]: r for r in rows}
+    return [{"severity": s, "open": (found.get(s) or {}).get("open", 0),
+             "overdue": (found.get(s) or {}).get("overdue", 0)} for s in SEVERITIES]
+
+
+def ageing(db, scope: Scope) -> list[dict]:
+    """(bucket, label, open, overdue) open CAPAs by days since they were raised, as of today at their site."""
+    cte, params = today_cte(scope)
+    bucket = ("CASE WHEN c.raised_on >= t.b1 THEN 0 WHEN c.raised_on >= t.b2 THEN 1"
+              " WHEN c.raised_on >= t.b3 THEN 2 ELSE 3 END")
+    rows = dbm.query(db, f"WITH {cte} SELECT {bucket} AS bucket, COUNT(*) AS open,"
+                         " SUM(CASE WHEN c.due_date < t.day THEN 1 ELSE 0 END) AS overdue"
+                         " FROM today t JOIN capas c ON c.site_id = t.site_id"
+                         f" WHERE c.state IN ({marks(states.OPEN)}) GROUP BY {bucket}",
+                     [*params, *states.OPEN])
+    found = {r["bucket"]: r for r in rows}
+    return [{"bucket": i, "label": label, "open": (found.get(i) or {}).get("open", 0),
+             "overdue": (found.get(i) or {}).get("overdue", 0)} for i, (label, _, _) in enumerate(AGEING)]
+
+
+def time_to_close(db, scope: Scope) -> list[dict]:
+    """(severity, closed, median_days) for the CAPAs closed in the period: the median of the days elapsed from
+    raising (raised_at) to closing (closed_at); None where none closed."""
+    cte, params = bounds_cte(scope)
+    rows = dbm.query(db, f"{cte}, closed AS (SELECT c.severity,"
+                         " julianday(c.closed_at) - julianday(c.raised_at) AS days FROM months m"
+                         " JOIN capas c ON c.site_id = m.site_id AND c.state = 'closed'"
+                         " AND c.closed_at >= m.lo AND c.closed_at < m.hi),"
+                         " ranked AS (SELECT severity, days,"
+                         " ROW_NUMBER() OVER (PARTITION BY severity ORDER BY days) AS n,"
+                         " COUNT(*) OVER (PARTITION BY severity) AS closed FROM closed)"
+                         " SELECT severity, MAX(closed) AS closed, AVG(days) AS median_days FROM ranked"
+                         " WHERE n IN ((closed + 1) / 2, (closed + 2) / 2) GROUP BY severity", params)
+    found = {r["severity"]: r for r in rows}
+    return [{"severity": s, "closed": (found.get(s) or {}).get("closed", 0),
+             "median_days": (found.get(s) or {}).get("median_days")} for s in SEVERITIES]
+
+
+def effectiveness(db, scope: Scope) -> list[dict]:
+    """(month, checked, passed, rate) effectiveness checks concluded per month: a CAPA leaving the
+    effectiveness check closed passed, one sent back to root cause analysis failed; rate None when none."""
+    cte, params = bounds_cte(scope)
+    reopened = states.REOPEN["effectiveness_check"]
+    rows = dbm.query(db, f"{cte} SELECT m.month, COUNT(*) AS checked,"
+                         f" SUM(CASE WHEN e.new_value = '{states.CLOSED}' THEN 1 ELSE 0 END) AS passed"
+                         " FROM months m JOIN capas c ON c.site_id = m.site_id"
+                         " JOIN capa_events e ON e.capa_id = c.id AND e.at >= m.lo AND e.at < m.hi"
+                         " WHERE e.kind = 'transition' AND e.field = 'state' AND e.old_value = 'effectiveness_check'"
+                         " AND e.new_value IN (?, ?) GROUP BY m.month", [*params, states.CLOSED, reopened])
+    found = {r["month"]: r for r in rows}
+    out = []
+    for month in scope.months:
+        row = found.get(month) or {"checked": 0, "passed": 0}
+        out.append({"month": month, "checked": row["checked"], "passed": row["passed"],
+                    "rate": 100.0 * row["passed"] / row["checked"] if row["checked"] else None})
+    return out
+
+
+def effectiveness_total(rows: list[dict]) -> dict:
+    """(checked, passed, rate) over the period, from `effectiveness` rows."""
+    checked = sum(r["checked"] for r in rows)
+    passed = sum(r["passed"] for r in rows)
+    return {"checked": checked, "passed": passed, "rate": 100.0 * passed / checked if checked else None}

@@ -1,0 +1,48 @@
+"""Migration 0018 (KPI indexes) upgrades a database of the version before it, keeps its data, and the KPI queries
+use the new indexes."""
+from datetime import date
+
+from fieldaudit import db as dbm
+from fieldaudit.kpi import capas, findings, scores
+from fieldaudit.kpi.scope import make_scope
+
+INDEXES = {"audits_site_submitted", "findings_audit_severity", "capas_site_closed", "capa_events_from_state"}
+
+
+def test_upgrade_to_0018_keeps_data_and_adds_the_indexes(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = dbm.connect(path)
+    dbm.migrate(old, target=17)
+    old.conn.execute("INSERT INTO sites (id, code, name, timezone, created_at, updated_at, origin)"
+                     " VALUES ('S1', 'OLD', 'Old plant', 'Europe/Paris', 'x', 'x', 'dev')")
+    names = {r[0] for r in old.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not names & INDEXES
+    old.conn.close()
+
+    db = dbm.connect(path)
+    assert 18 in dbm.migrate(db)
+    names = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert INDEXES <= names
+    site = dbm.query_one(db, "SELECT * FROM sites")
+    scope = make_scope([site], date(2026, 1, 1), date(2026, 3, 31))
+    assert [r["audits"] for r in scores.per_month(db, scope)] == [0, 0, 0]
+
+
+def _plan(db, sql, params) -> str:
+    return " | ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_kpi_queries_search_by_the_new_indexes(db, plant):
+    scope = make_scope([plant["a"]], date(2026, 1, 1), date(2026, 3, 31))
+    seen = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        scores.per_month(db, scope)
+        findings.by_severity(db, scope)
+        capas.time_to_close(db, scope)
+        capas.effectiveness(db, scope)
+    finally:
+        db.conn.set_trace_callback(None)
+    plans = " ".join(_plan(db, sql, ()) for sql in seen if sql.lstrip().upper().startswith("WITH"))
+    for index in INDEXES:
+        assert f"USING INDEX {index}" in plans or f"USING COVERING INDEX {index}" in plans, (index, plans)
