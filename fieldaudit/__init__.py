@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
-    from . import appdb, assets, auth, config, errors, paths, security, timefmt
+    from . import appdb, assets, auth, config, errors, idempotency, paths, security, timefmt
     from .checklists import qtypes
     # View modules (views.py, <topic>_views.py) define routes; several of one area share its blueprint.py.
     from .audits import finding_views, record_views, views as audit_views  # noqa: F401  (routes on the blueprint)
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .documents.views import bp as documents_bp
     from .evidence.views import bp as evidence_bp
     from .home_views import bp as home_bp, health
+    from .offline.views import bp as offline_bp
     from .reports.summary_views import bp as summaries_bp
     from .reports.views import bp as reports_bp
     from .stations.scan_views import bp as scan_bp
@@ -62,4 +63,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(scan_bp)
+    app.register_blueprint(offline_bp)
+    idempotency.init_app(app)  # after every blueprint: it wraps their change views
     return app
