@@ -1,0 +1,131 @@
+"""The tablet's queue of changes made offline (static/js/queue*.js) in real Chromium: answers, a note, a photo and
+a finding made with the network off land in the database exactly once when it returns, with no tap; sign-out is
+refused while anything waits and clears the tablet when nothing does; a full store keeps what it had."""
+import io
+import json
+import re
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import expect
+
+from fieldaudit.audits import data
+from fieldaudit.auth import users
+from fieldaudit.checklists import parse_checklist, store
+from fieldaudit.stations import data as stations
+
+from .harness import login
+
+pytestmark = pytest.mark.slow
+# What the browser logs for a request made with the network off (expected: that is what the queue catches).
+OFFLINE_NOISE = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
+
+CHECKLIST = """
+id: e2e-offline
+version: 1
+title: Offline walk
+sections:
+  - id: station
+    title: Station
+    questions:
+      - {id: guard, text: Machine guard in place, type: yes_no, allow_na: true}
+      - {id: label, text: Label legible, type: pass_fail}
+      - {id: pic, text: Photo of the station, type: photo, required: false}
+  - id: more
+    title: More
+    questions:
+      - {id: tidy, text: Tidiness, type: rating, scale: {min: 1, max: 5}}
+"""
+
+
+def open_audit(server) -> dict:
+    db = server.db()
+    try:
+        version, _ = store.publish(db, parse_checklist(CHECKLIST, "offline.yaml"), by=None)
+        site = stations.get_site_by_code(db, "PLT1")
+        auditor = users.get_user_by_username(db, "auditor")
+        return data.create_audit(db, site=site, checklist_version_id=version["id"], auditor_id=auditor["id"],
+                                 workstation=None, auditees="", scope="")
+    finally:
+        db.conn.close()
+
+
+def twelve_megapixels() -> bytes:
+    image = Image.new("RGB", (4000, 3000), (90, 120, 160))
+    ImageDraw.Draw(image).rectangle((400, 300, 3600, 2700), outline=(250, 250, 0), width=40)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def queued(page) -> list[dict]:
+    return page.evaluate("""() => window.FAQueueStore.list(window.FAQueue.userId()).then(rs => rs.map(r => (
+        {key: r.key, kind: r.kind, state: r.state, questionId: r.questionId})))""")
+
+
+def rows(server, sql, params=()):
+    return server.rows(sql, params)
+
+
+def tap(page, qid, label):
+    page.locator(f"#q-{qid} .choice span").get_by_text(label, exact=True).tap()
+
+
+def test_changes_made_offline_land_once_when_the_server_answers_again(live_server, new_page, tmp_path):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE)
+    login(page, server, "auditor")
+    section = f"{server.url}/audits/{audit['id']}/sections/station"
+    page.goto(section)
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"))
+    page.context.set_offline(True)
+    tap(page, "guard", "No")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    page.locator("#q-guard details.q-note summary").tap()
+    page.locator("#q-guard textarea").fill("Guard removed for cleaning")
+    page.locator("#q-guard .q-text").tap()
+    tap(page, "label", "Pass")
+    expect(page.locator("#q-label .save-state")).to_have_text("On this tablet")
+    photo = tmp_path / "station.jpg"
+    photo.write_bytes(twelve_megapixels())
+    page.locator("#q-pic input[type=file]").set_input_files(str(photo))
+    expect(page.locator("#q-pic img.tablet-thumb")).to_be_visible()
+    expect(page.locator("#queue-status")).to_contain_text("answers and 1 photo on this tablet, waiting for the site "
+                                                          "server")
+    expect(page.locator("#audit-progress .progress-text")).to_contain_text("recomputed when back online")
+    kinds = [r["kind"] for r in queued(page)]
+    assert kinds.count("photo") == 1 and kinds.count("answer") >= 3
+    assert rows(server, "SELECT * FROM answers WHERE audit_id = ?", (audit["id"],)) == []
+
+    # Sign-out is refused while anything waits.
+    page.get_by_role("button", name="Sign out").tap()
+    expect(page.locator("#queue-status")).to_contain_text("Not signed out")
+    assert "/login" not in page.url
+
+    # The tab is closed; the queue is on the tablet. A new tab opens while the server is back: it replays alone.
+    page.close()
+    page.context.set_offline(False)
+    again = page.context.new_page()
+    again.goto(section)
+    expect(again.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    answers = {r["question_id"]: (json.loads(r["value"]), r["note"])
+               for r in rows(server, "SELECT * FROM answers WHERE audit_id = ?", (audit["id"],))}
+    assert answers == {"guard": ("no", "Guard removed for cleaning"), "label": ("pass", "")}
+    assert len(rows(server, "SELECT id FROM evidence WHERE audit_id = ? AND question_id = 'pic'", (audit["id"],))) == 1
+    assert len(rows(server, "SELECT key FROM idempotency_keys")) == len(kinds)
+    # Made-at, not replay time, is the answered time.
+    made = rows(server, "SELECT answered_at, updated_at FROM answers WHERE question_id = 'guard'")[0]
+    assert made["answered_at"] < made["updated_at"]
+
+    # Nothing waits: sign-out clears the tablet's pages, queue and local data.
+    again.evaluate("""() => Promise.all([caches.open('fieldaudit-pages-x').then(c => c.put('/x', new Response('x'))),
+                                         caches.open('fieldaudit-static-1').then(c => c.put('/y', new Response('y')))])
+                           .then(() => localStorage.setItem('fieldaudit-ready:x', '/x'))""")
+    with again.expect_navigation():
+        again.get_by_role("button", name="Sign out").tap()
+    assert "/login" in again.url
+    left = again.evaluate("""() => Promise.all([caches.keys(), indexedDB.databases(), Promise.resolve(localStorage.length)])""")
+    assert left[0] == ["fieldaudit-static-1"]
+    assert [d["name"] for d in left[1]] == []
+    assert left[2] == 0
