@@ -129,3 +129,90 @@ def test_changes_made_offline_land_once_when_the_server_answers_again(live_serve
     assert left[0] == ["fieldaudit-static-1"]
     assert [d["name"] for d in left[1]] == []
     assert left[2] == 0
+
+
+def test_a_refused_change_is_set_aside_without_blocking_and_an_expired_session_waits_for_the_same_user(
+        live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("401", "404"))
+    login(page, server, "auditor")
+    section = f"{server.url}/audits/{audit['id']}/sections/station"
+    page.goto(section)
+    page.context.set_offline(True)
+    tap(page, "guard", "Yes")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    tap(page, "label", "Fail")
+    expect(page.locator("#q-label .save-state")).to_have_text("On this tablet")
+    # The first change names a question the checklist no longer has (as after a change elsewhere): a 404.
+    page.evaluate("""() => window.FAQueueStore.list(window.FAQueue.userId()).then(rs => {
+        const first = rs[0]; first.url = first.url.replace(/answers\\/guard$/, 'answers/gone');
+        return window.FAQueueStore.put(first); })""")
+    # Meanwhile the session ends on the server (idle timeout, or signed out elsewhere).
+    db = server.db()
+    try:
+        db.conn.execute("UPDATE auth_sessions SET ended_at = '2026-01-01T00:00:00.000Z', end_reason = 'idle'")
+    finally:
+        db.conn.close()
+    page.context.set_offline(False)
+    page.evaluate("() => window.FAQueue.replay()")
+    expect(page.locator("#queue-status")).to_contain_text("sign in again")
+    assert rows(server, "SELECT * FROM answers WHERE audit_id = ?", (audit["id"],)) == []
+    # The same person signs in again: the queue goes on by itself; the refused change is set aside, not retried.
+    login(page, server, "auditor")
+    expect(page.locator("#queue-status")).to_contain_text("Not saved: Machine guard in place", timeout=20_000)
+    expect(page.locator("#queue-status")).to_contain_text("no longer in this audit")
+    expect(page.locator("#queue-status")).to_contain_text("Everything else is saved", timeout=20_000)
+    answers = rows(server, "SELECT question_id, value FROM answers WHERE audit_id = ?", (audit["id"],))
+    assert [(r["question_id"], json.loads(r["value"])) for r in answers] == [("label", "fail")]
+    assert [r["state"] for r in queued(page)] == ["aside"]
+    page.get_by_role("button", name="Remove from this tablet").tap()
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"))
+
+
+def test_a_full_store_refuses_the_photo_clearly_and_keeps_what_was_queued(live_server, new_page, tmp_path):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE)
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    page.context.set_offline(True)
+    tap(page, "guard", "Yes")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    # For this test only: the store is full for photos (as IndexedDB answers when the origin's quota is used up).
+    page.evaluate("""() => { const put = window.FAQueueStore.put;
+        window.FAQueueStore.put = r => r.kind === 'photo'
+            ? Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError')) : put(r); }""")
+    photo = tmp_path / "p.jpg"
+    Image.new("RGB", (64, 48), (10, 200, 10)).save(photo, "JPEG")
+    page.locator("#q-pic input[type=file]").set_input_files(str(photo))
+    expect(page.locator("#q-pic .save-state")).to_contain_text("storage is full")
+    expect(page.locator("#q-pic .save-state")).to_contain_text("already on the tablet is safe")
+    assert [r["kind"] for r in queued(page)] == ["answer"]
+    expect(page.locator("#queue-status")).to_contain_text("1 answer on this tablet")
+
+
+def test_two_tabs_of_one_audit_offline_share_one_queue_and_land_once(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    first = new_page(allow=OFFLINE_NOISE)
+    login(first, server, "auditor")
+    url = f"{server.url}/audits/{audit['id']}/sections/station"
+    first.goto(url)
+    second = first.context.new_page()
+    second.goto(url)
+    first.context.set_offline(True)
+    tap(first, "guard", "Yes")
+    expect(first.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    tap(second, "label", "Pass")
+    expect(second.locator("#q-label .save-state")).to_have_text("On this tablet")
+    # One store: each tab sees both changes in its strip.
+    expect(first.locator("#queue-status")).to_contain_text("2 answers on this tablet")
+    assert len(queued(second)) == 2
+    first.context.set_offline(False)  # both tabs get `online` and try to replay at once; one lock lets one in
+    expect(first.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    expect(second.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    answers = rows(server, "SELECT question_id, value FROM answers WHERE audit_id = ? ORDER BY question_id",
+                   (audit["id"],))
+    assert [(r["question_id"], json.loads(r["value"])) for r in answers] == [("guard", "yes"), ("label", "pass")]
+    assert len(rows(server, "SELECT key FROM idempotency_keys")) == 2
