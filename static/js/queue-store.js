@@ -6,15 +6,19 @@
 
   var DB_NAME = "fieldaudit";
   var STORE = "queue";
+  var RULES = "rules";  // an audit's rulebook and answers as the server last gave them (for show_if offline)
   var opening = null;
 
   function open() {
     if (opening) { return opening; }
     opening = new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
+      var request = indexedDB.open(DB_NAME, 2);
       request.onupgradeneeded = function () {
-        var store = request.result.createObjectStore(STORE, { keyPath: "key" });
-        store.createIndex("user", "userId");
+        var db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) {
+          db.createObjectStore(STORE, { keyPath: "key" }).createIndex("user", "userId");
+        }
+        if (!db.objectStoreNames.contains(RULES)) { db.createObjectStore(RULES, { keyPath: "auditId" }); }
       };
       request.onsuccess = function () {
         var db = request.result;
@@ -28,16 +32,16 @@
     return opening;
   }
 
-  function run(mode, work) {
+  function run(mode, work, name) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
+        var tx = db.transaction(name || STORE, mode);
         var result;
         tx.oncomplete = function () { resolve(result); };
         tx.onerror = function () { reject(tx.error); };
         tx.onabort = function () { reject(tx.error || new Error("aborted")); };
         try {
-          result = work(tx.objectStore(STORE), function (value) { result = value; });
+          result = work(tx.objectStore(name || STORE), function (value) { result = value; });
         } catch (e) { tx.abort(); reject(e); }
       });
     });
@@ -93,6 +97,17 @@
       return run("readonly", function (store, set) {
         store.count().onsuccess = function (e) { set(e.target.result); };
       });
+    },
+    putRules: function (entry) {
+      return run("readwrite", function (store) { store.put(entry); }, RULES);
+    },
+    getRules: function (auditId) {
+      return run("readonly", function (store, set) {
+        store.get(auditId).onsuccess = function (e) { set(e.target.result); };
+      }, RULES);
+    },
+    clearRules: function () {
+      return run("readwrite", function (store) { store.clear(); }, RULES);
     },
     // Sign-out: the whole database goes (after this tab's connection is closed).
     destroy: function () {

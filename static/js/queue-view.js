@@ -197,7 +197,9 @@
     }) : Promise.resolve();
     return caches.then(function () {
       // Another person's changes still waiting stay (they are theirs, keyed by their id); otherwise all goes.
-      return window.FAQueueStore.count().then(function (n) { return n === 0 ? window.FAQueueStore.destroy() : null; });
+      return window.FAQueueStore.count().then(function (n) {
+        return n === 0 ? window.FAQueueStore.destroy() : window.FAQueueStore.clearRules();
+      });
     }).then(function () { localStorage.clear(); });
   }
 

@@ -29,6 +29,7 @@ sections:
     title: Station
     questions:
       - {id: guard, text: Machine guard in place, type: yes_no, allow_na: true}
+      - {id: why, text: "Why is the guard missing?", type: text, show_if: {question: guard, equals: "no"}}
       - {id: label, text: Label legible, type: pass_fail}
       - {id: pic, text: Photo of the station, type: photo, required: false}
   - id: more
@@ -216,3 +217,33 @@ def test_two_tabs_of_one_audit_offline_share_one_queue_and_land_once(live_server
                    (audit["id"],))
     assert [(r["question_id"], json.loads(r["value"])) for r in answers] == [("guard", "yes"), ("label", "pass")]
     assert len(rows(server, "SELECT key FROM idempotency_keys")) == 2
+
+
+def test_offline_show_if_and_suggestions_follow_the_answers_on_the_tablet(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE)
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    expect(page.locator("#q-why")).to_be_hidden()
+    page.context.set_offline(True)
+    tap(page, "guard", "No")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    # The follow-up appears with no server, and the checklist's suggestion for "no" with it.
+    expect(page.locator("#q-why textarea[name=v-why]")).to_be_visible()
+    expect(page.locator("#q-guard .suggestion")).to_have_text("Suggests: minor nonconformity")
+    page.locator("#q-why textarea[name=v-why]").fill("Removed for cleaning")
+    page.locator("#q-why .q-text").tap()
+    expect(page.locator("#q-why .save-state")).to_have_text("On this tablet")
+    tap(page, "label", "Fail")
+    expect(page.locator("#q-label .suggestion")).to_have_text("Suggests: minor nonconformity")
+    tap(page, "guard", "Yes")
+    expect(page.locator("#q-why")).to_be_hidden()
+    expect(page.locator("#q-guard .suggestion")).to_have_count(0)
+    tap(page, "guard", "No")
+    expect(page.locator("#q-why")).to_be_visible()
+    page.context.set_offline(False)
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    answers = {r["question_id"]: json.loads(r["value"])
+               for r in rows(server, "SELECT * FROM answers WHERE audit_id = ?", (audit["id"],))}
+    assert answers == {"guard": "no", "why": "Removed for cleaning", "label": "fail"}

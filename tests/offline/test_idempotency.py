@@ -179,3 +179,12 @@ def test_the_migration_upgrades_an_existing_database(tmp_path):
     upgraded = dbm.connect(path)
     assert 15 in dbm.migrate(upgraded)
     assert set(upgraded["idempotency_keys"].columns_dict) >= {"user_id", "key", "body_hash", "status", "body"}
+
+
+def test_an_audits_rules_are_given_to_those_who_may_see_it(client, auth, two_roles):
+    auth.login("pat")
+    body = client.get(f"/offline/audits/{two_roles['own_a']['id']}/rules").get_json()
+    assert [q["id"] for q in body["rulebook"]["questions"]][:2] == ["guard", "guard-why"]
+    assert body["answers"] == {} and body["excluded"] == []
+    assert client.get(f"/offline/audits/{two_roles['own_b']['id']}/rules").status_code == 404  # no role at PLTB
+    assert client.get(f"/offline/audits/{two_roles['own_c']['id']}/rules").status_code == 403  # operator at PLTC
