@@ -110,3 +110,24 @@ def test_the_server_stopped_mid_section_and_started_again(tmp_path, new_page):
             from waitress import wasyncore
             wasyncore.close_all(thread.server._map)
             thread.server.task_dispatcher.shutdown()
+
+
+def test_the_service_workers_offline_answer_queues_and_a_stale_token_is_renewed(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("503", "400"))
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    # What the service worker answers for a change it could not send: 503 marked X-FieldAudit-Offline.
+    page.route("**/answers/guard", lambda route: route.fulfill(status=503, headers={"X-FieldAudit-Offline": "1"},
+                                                                body="offline"))
+    tap(page, "guard", "No")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    expect(page.locator("#net-status")).to_be_hidden()  # not "Not saved": it is kept
+    page.unroute("**/answers/guard")
+    # The page's token is stale (as after the session was renewed elsewhere): the replay fetches the current one.
+    page.evaluate("() => document.querySelector('meta[name=csrf-token]').setAttribute('content', 'stale')")
+    page.evaluate("() => window.FAQueue.replay()")
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    assert answers_of(server, audit["id"]) == {"guard": "no"}
+    assert page.evaluate("() => document.querySelector('meta[name=csrf-token]').content") != "stale"
