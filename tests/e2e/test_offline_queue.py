@@ -247,3 +247,33 @@ def test_offline_show_if_and_suggestions_follow_the_answers_on_the_tablet(live_s
     answers = {r["question_id"]: json.loads(r["value"])
                for r in rows(server, "SELECT * FROM answers WHERE audit_id = ?", (audit["id"],))}
     assert answers == {"guard": "no", "why": "Removed for cleaning", "label": "fail"}
+
+
+def test_a_finding_with_a_photo_raised_offline_lands_once(live_server, new_page, tmp_path):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("ERR_INTERNET_DISCONNECTED",))
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/findings/new")
+    page.context.set_offline(True)
+    page.locator("label.choice", has_text="Minor nonconformity").tap()
+    page.locator("textarea[name=description]").fill("Oil on the floor by the press")
+    photo = tmp_path / "oil.jpg"
+    Image.new("RGB", (64, 48), (40, 40, 40)).save(photo, "JPEG")
+    page.locator("input[name=photos]").set_input_files(str(photo))
+    page.get_by_role("button", name="Save finding").tap()
+    expect(page.locator(".queue-note")).to_contain_text("Finding kept on this tablet")
+    expect(page.locator("#queue-status")).to_contain_text("1 finding on this tablet")
+    page.context.set_offline(False)
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    findings = rows(server, "SELECT id, description, severity FROM findings WHERE audit_id = ?", (audit["id"],))
+    assert [(f["description"], f["severity"]) for f in findings] == [("Oil on the floor by the press", "minor")]
+    assert len(rows(server, "SELECT id FROM evidence WHERE finding_id = ?", (findings[0]["id"],))) == 1
+    # Online, the form is sent with a key and leads on like a plain form.
+    page.goto(f"{server.url}/audits/{audit['id']}/findings/new")
+    page.locator("label.choice", has_text="Observation").tap()
+    page.locator("textarea[name=description]").fill("Labels faded")
+    with page.expect_navigation(url=re.compile(r"/findings$")):
+        page.get_by_role("button", name="Save finding").tap()
+    assert len(rows(server, "SELECT id FROM findings WHERE audit_id = ?", (audit["id"],))) == 2
+    assert len(rows(server, "SELECT key FROM idempotency_keys")) == 2
