@@ -123,14 +123,10 @@
 
   function settled() { state.inFlight = Math.max(0, state.inFlight - 1); }
 
-  document.addEventListener("htmx:sendError", function (event) {
-    if (event.detail.requestConfig && event.detail.requestConfig.headers["Idempotency-Key"]) { settled(); }
-    captureFailed(event.detail);
-  });
-  document.addEventListener("htmx:timeout", function (event) {
-    if (event.detail.requestConfig && event.detail.requestConfig.headers["Idempotency-Key"]) { settled(); }
-    captureFailed(event.detail);
-  });
+  // htmx fires afterRequest (which settles the count) and then sendError or timeout in the same task, so the
+  // change is in `writing` before anything else can run.
+  document.addEventListener("htmx:sendError", function (event) { captureFailed(event.detail); });
+  document.addEventListener("htmx:timeout", function (event) { captureFailed(event.detail); });
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     if (xhr && xhr.status === 503 && xhr.getResponseHeader("X-FieldAudit-Offline") === "1") {
@@ -139,9 +135,9 @@
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var config = event.detail.requestConfig;
-    if (!config || !config.headers["Idempotency-Key"] || event.detail.fieldauditQueued) { return; }
+    if (!config || !config.headers["Idempotency-Key"]) { return; }
     settled();
-    if (event.detail.successful) {
+    if (event.detail.successful && !event.detail.fieldauditQueued) {
       state.offline = false;
       if (state.records.length) { replay(); }
     }

@@ -131,3 +131,22 @@ def test_the_service_workers_offline_answer_queues_and_a_stale_token_is_renewed(
     expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
     assert answers_of(server, audit["id"]) == {"guard": "no"}
     assert page.evaluate("() => document.querySelector('meta[name=csrf-token]').content") != "stale"
+
+
+def test_leaving_while_a_save_is_on_its_way_asks_first(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page()
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    held = []
+    page.route("**/answers/guard", lambda route: held.append(route))  # the save is still on its way
+    page.locator("#q-guard .choice span").get_by_text("Yes", exact=True).tap()
+    page.wait_for_function("() => window.FAQueue.state.inFlight === 1")
+    page.locator("h1").click()  # a user gesture on the page, which Chromium wants before it asks
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    held[0].continue_()
