@@ -222,41 +222,32 @@
   }, true);
 
   // -- submission needs the server ------------------------------------------------------------------------------
-  function reachable() {
-    var abort = new AbortController();
-    var timer = setTimeout(function () { abort.abort(); }, 4000);
-    return fetch("/healthz", { cache: "no-store", signal: abort.signal, redirect: "manual" })
-      .then(function (r) { clearTimeout(timer); return r.ok && r.headers.get("X-FieldAudit-Offline") !== "1"; },
-            function () { clearTimeout(timer); return false; });
-  }
-
+  // Decided at once, from what the tablet knows (the browser is offline, the last save or replay found no server,
+  // or changes of this audit are still waiting), so an online submit goes as a plain form, untouched.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.id !== "submit-form" || form.dataset.checked === "yes") { return; }
-    event.preventDefault();
+    if (form.id !== "submit-form") { return; }
     var audit = (/^\/audits\/([0-9A-Za-z]+)\//.exec(location.pathname) || [])[1];
     var waiting = Q.state.records.filter(function (r) { return r.auditId === audit && r.state === "waiting"; });
-    reachable().then(function (ok) {
-      var note = document.getElementById("submit-offline") || form.insertBefore(document.createElement("p"),
-        form.firstChild);
-      note.id = "submit-offline";
-      note.className = "flash flash-warning";
-      note.setAttribute("role", "alert");
-      if (ok && !waiting.length) {
-        localStorage.removeItem(READY + audit);
-        form.dataset.checked = "yes";
-        form.submit();
-        return;
-      }
-      localStorage.setItem(READY + audit, location.pathname);
-      note.textContent = waiting.length
-        ? "Ready to submit: " + summary(waiting) + " of this audit are still on this tablet. They go to the site " +
-          "server first; submit once the status says \u201cAll saved\u201d."
-        : "Ready to submit. Submitting needs the site server: your signature (your password) is checked there and " +
-          "never kept on this tablet. Submit again when the server answers.";
-      var password = form.querySelector('input[type="password"]');
-      if (password) { password.value = ""; }
-      render(Q.state);
-    });
+    if (navigator.onLine !== false && !Q.state.offline && !waiting.length) {
+      localStorage.removeItem(READY + audit);
+      return;
+    }
+    event.preventDefault();
+    var note = document.getElementById("submit-offline") || form.insertBefore(document.createElement("p"),
+      form.firstChild);
+    note.id = "submit-offline";
+    note.className = "flash flash-warning";
+    note.setAttribute("role", "alert");
+    localStorage.setItem(READY + audit, location.pathname);
+    note.textContent = waiting.length
+      ? "Ready to submit: " + summary(waiting) + " of this audit are still on this tablet. They go to the site " +
+        "server first; submit once the status says \u201cAll saved\u201d."
+      : "Ready to submit. Submitting needs the site server: your signature (your password) is checked there and " +
+        "never kept on this tablet. Submit again when the server answers.";
+    var password = form.querySelector('input[type="password"]');
+    if (password) { password.value = ""; }
+    render(Q.state);
+    if (waiting.length) { Q.replay(); }
   }, true);
 })();

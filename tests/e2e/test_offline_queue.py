@@ -277,3 +277,34 @@ def test_a_finding_with_a_photo_raised_offline_lands_once(live_server, new_page,
         page.get_by_role("button", name="Save finding").tap()
     assert len(rows(server, "SELECT id FROM findings WHERE audit_id = ?", (audit["id"],))) == 2
     assert len(rows(server, "SELECT key FROM idempotency_keys")) == 2
+
+
+def test_submitting_offline_explains_the_server_is_needed_and_keeps_no_password(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    db = server.db()
+    try:
+        auditor = users.get_user_by_username(db, "auditor")
+        for qid, value in {"guard": "yes", "label": "pass", "tidy": "4"}.items():
+            data.save_answer(db, audit, qid, value, None, auditor["id"])
+    finally:
+        db.conn.close()
+    page = new_page(allow=OFFLINE_NOISE)
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/submit")
+    page.context.set_offline(True)
+    page.locator("label.check", has_text="performed this audit").tap()
+    page.locator("input[name=password]").fill(server.passwords["auditor"])
+    page.get_by_role("button", name="Sign and submit").tap()
+    expect(page.locator("#submit-offline")).to_contain_text("Submitting needs the site server")
+    expect(page.locator("#submit-offline")).to_contain_text("never kept on this tablet")
+    expect(page.locator("input[name=password]")).to_have_value("")
+    expect(page.locator("#queue-status .queue-ready")).to_have_text("1 audit ready to submit once the site server "
+                                                                    "answers.")
+    assert page.evaluate("() => JSON.stringify(localStorage)").find(server.passwords["auditor"]) < 0
+    assert rows(server, "SELECT status FROM audits WHERE id = ?", (audit["id"],))[0]["status"] == "in_progress"
+    page.context.set_offline(False)
+    page.locator("input[name=password]").fill(server.passwords["auditor"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign and submit").tap()
+    assert rows(server, "SELECT status FROM audits WHERE id = ?", (audit["id"],))[0]["status"] == "submitted"
