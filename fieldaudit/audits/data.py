@@ -197,9 +197,10 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
     """Save a section's posted answers, notes and photos in one transaction, reading the answers once.
 
     `posted` and `notes` hold raw values and notes by question id (a note of None keeps the stored one), `photos`
-    the uploads by question id; `at` is when they were answered (now by default). An unchanged answer is not written. An answer that does not fit, or a question
-    hidden by an earlier answer, is left out and reported (`errors`, `hidden`) while the rest is saved; a refused
-    photo refuses the whole save, as an upload refuses its whole batch, and `answers` then shows what was typed.
+    the uploads by question id; `at` is when they were answered (now by default; a change made offline brings its
+    own). An unchanged answer is not written. An answer that does not fit, or a question hidden by an earlier
+    answer, is left out and reported (`errors`, `hidden`) while the rest is saved; a refused photo refuses the whole
+    save, as an upload refuses its whole batch, and `answers` then shows what was typed.
     """
     checklist = checklist_of(db, audit)
     section = next((s for s in checklist.sections if s.id == section_id), None)

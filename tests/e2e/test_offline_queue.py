@@ -126,7 +126,8 @@ def test_changes_made_offline_land_once_when_the_server_answers_again(live_serve
     with again.expect_navigation():
         again.get_by_role("button", name="Sign out").tap()
     assert "/login" in again.url
-    left = again.evaluate("""() => Promise.all([caches.keys(), indexedDB.databases(), Promise.resolve(localStorage.length)])""")
+    left = again.evaluate("""() => Promise.all([caches.keys(), indexedDB.databases(),
+                                                Promise.resolve(localStorage.length)])""")
     assert left[0] == ["fieldaudit-static-1"]
     assert [d["name"] for d in left[1]] == []
     assert left[2] == 0
