@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
-    from . import appdb, assets, auth, config, errors, paths, security, timefmt
+    from . import appdb, assets, auth, config, errors, idempotency, paths, security, timefmt
     from .checklists import qtypes
     # View modules (views.py, <topic>_views.py) define routes; several of one area share its blueprint.py.
     from .audits import finding_views, record_views, views as audit_views  # noqa: F401  (routes on the blueprint)
@@ -24,9 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence.views import bp as evidence_bp
     from .home_views import bp as home_bp, health
     from .kpi.views import bp as kpi_bp
+    from .offline import views as offline_views
+    from .offline.queue_views import bp as offline_queue_bp
     from .programme import people_views, plan_views  # noqa: F401  (routes on the programme blueprint)
     from .programme.views import bp as programme_bp
-    from .offline import views as offline_views
     from .reports.summary_views import bp as summaries_bp
     from .reports.views import bp as reports_bp
     from .stations.scan_views import bp as scan_bp
@@ -75,4 +76,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(kpi_bp)
     app.register_blueprint(programme_bp)
     offline_views.init_app(app)
+    app.register_blueprint(offline_queue_bp)
+    idempotency.init_app(app)  # after every blueprint: it wraps their change views
     return app

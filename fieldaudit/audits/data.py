@@ -173,15 +173,16 @@ def _ensure_open(audit: dict) -> None:
         raise AuditError(f"Audit {audit['number']} has been submitted and is read-only.", 409)
 
 
-def save_answer(db, audit: dict, question_id: str, raw, note: str | None, by: str) -> Saved:
-    """Validate and store one answer (and its note): the section save of one question, refused if it fails."""
+def save_answer(db, audit: dict, question_id: str, raw, note: str | None, by: str, *, at: str | None = None) -> Saved:
+    """Validate and store one answer (and its note): the section save of one question, refused if it fails;
+    `at` is when the auditor gave it (a change made offline), now by default."""
     checklist = checklist_of(db, audit)
     try:
         question = checklist.question(question_id)
     except KeyError:
         raise AuditError("This audit's checklist has no such question.", 404) from None
     saved = save_section(db, audit, checklist.section_of(question_id).id, {question_id: raw}, {question_id: note},
-                         by)
+                         by, at=at)
     if question_id in saved.hidden:
         raise AuditError("This question is hidden by an earlier answer; change that answer first.", 409)
     if question_id in saved.errors:
@@ -194,13 +195,14 @@ def save_answer(db, audit: dict, question_id: str, raw, note: str | None, by: st
 
 def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by: str,
                  photos: dict[str, list[bytes]] | None = None, *, store: BlobStore | None = None,
-                 limits: Limits = DEFAULT_LIMITS) -> Saved:
+                 limits: Limits = DEFAULT_LIMITS, at: str | None = None) -> Saved:
     """Save a section's posted answers, notes and photos in one transaction, reading the answers once.
 
     `posted` and `notes` hold raw values and notes by question id (a note of None keeps the stored one), `photos`
-    the uploads by question id. An unchanged answer is not written. An answer that does not fit, or a question
-    hidden by an earlier answer, is left out and reported (`errors`, `hidden`) while the rest is saved; a refused
-    photo refuses the whole save, as an upload refuses its whole batch, and `answers` then shows what was typed.
+    the uploads by question id; `at` is when they were answered (now by default; a change made offline brings its
+    own). An unchanged answer is not written. An answer that does not fit, or a question hidden by an earlier
+    answer, is left out and reported (`errors`, `hidden`) while the rest is saved; a refused photo refuses the whole
+    save, as an upload refuses its whole batch, and `answers` then shows what was typed.
     """
     checklist = checklist_of(db, audit)
     section = next((s for s in checklist.sections if s.id == section_id), None)
@@ -258,7 +260,7 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
             if not photo_refused:
                 now = ids.now_iso()
                 for qid, row in changed.items():
-                    shown[qid] = _write_answer(db, audit["id"], qid, row, by, now)
+                    shown[qid] = _write_answer(db, audit["id"], qid, row, by, now, at or now)
                 for qid in to_link:
                     evidence.link(db, store, audit, prepared[qid], by=by, question_id=qid)
             score = rules.score(checklist, after, photo_counts(db, audit["id"]), excluded)
@@ -275,15 +277,15 @@ def save_section(db, audit: dict, section_id: str, posted: dict, notes: dict, by
     return Saved(shown, visible_before, visible, score, errors, hidden)
 
 
-def _write_answer(db, audit_id: str, question_id: str, row: dict, by: str, now: str) -> dict:
+def _write_answer(db, audit_id: str, question_id: str, row: dict, by: str, now: str, answered: str) -> dict:
     """Insert or update one answer row; returns it with its value decoded."""
     stored = json.dumps(row["value"], ensure_ascii=False) if row["value"] is not None else None
     if "id" in row:
         dbm.execute(db, "UPDATE answers SET value = ?, note = ?, answered_by = ?, answered_at = ?, updated_at = ?"
-                        " WHERE id = ?", (stored, row["note"], by, now, now, row["id"]))
-        return {**row, "answered_by": by, "answered_at": now, "updated_at": now}
+                        " WHERE id = ?", (stored, row["note"], by, answered, now, row["id"]))
+        return {**row, "answered_by": by, "answered_at": answered, "updated_at": now}
     new = {"id": ids.new_id(), "audit_id": audit_id, "question_id": question_id, "value": stored,
-           "note": row["note"], "answered_by": by, "answered_at": now, "created_at": now, "updated_at": now,
+           "note": row["note"], "answered_by": by, "answered_at": answered, "created_at": now, "updated_at": now,
            "origin": settings.device_id(db)}
     db["answers"].insert(new)
     return {**new, "value": row["value"]}

@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import forms, htmx, ids, offline
+from .. import forms, htmx, idempotency, ids, offline
 from ..appdb import get_blob_store, get_db
 from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import store as checklist_store
@@ -119,7 +119,7 @@ def save_section(audit_id, section_id):
             posted[question.id], notes[question.id] = _fields(question)
         photos[question.id] = [f.read() for f in request.files.getlist(f"photos-{question.id}") if f and f.filename]
     saved = data.save_section(db, audit, section_id, posted, notes, current_user.id, photos, store=get_blob_store(),
-                              limits=photo_limits.from_config(current_app.config))
+                              limits=photo_limits.from_config(current_app.config), at=idempotency.made_at())
     if saved.errors:
         return render_template("audits/section.html", **pages.section_context(
             db, audit, section_id, saved=saved, errors=saved.errors, findings=data.list_findings(db, audit_id),
@@ -152,7 +152,7 @@ def answer(audit_id, question_id):
         return render_template("audits/section.html", **ctx)
     forms.rerender_on_refusal(refused)
     raw, note = _fields(question)
-    saved = data.save_answer(db, audit, question_id, raw, note, current_user.id)
+    saved = data.save_answer(db, audit, question_id, raw, note, current_user.id, at=idempotency.made_at())
     if not htmx.is_htmx():
         return redirect(url_for("audits.section", audit_id=audit_id, section_id=section_obj.id,
                                 _anchor=f"q-{question_id}"), 303)

@@ -1,4 +1,5 @@
-"""The tablet's offline side: service worker, web app manifest, "take an audit offline" and the This tablet page."""
+"""The tablet's offline side: service worker, web app manifest, "take an audit offline", the This tablet page
+(views.py), and what the browser's queue of changes made offline needs from the server (queue_views.py, rulebook.py)."""
 from flask import request
 
 # offline.js sends it on the requests that store pages, which are not the auditor opening them.

@@ -66,6 +66,7 @@
   }
 
   document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.fieldauditQueued) { return; }  // kept on the tablet by queue.js
     var xhr = event.detail.xhr;
     if (xhr && xhr.getResponseHeader("HX-Redirect")) { return; }
     var target = event.detail.elt;
@@ -86,6 +87,7 @@
   });
 
   document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.fieldauditQueued) { return; }  // kept on the tablet by queue.js
     var target = event.detail.elt;
     if (target) { target.classList.add("save-failed"); }
     offerRetry(target);

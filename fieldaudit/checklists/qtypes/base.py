@@ -93,6 +93,11 @@ class QuestionType:
         """Why an answer is out of limits, or None."""
         return None
 
+    def limits(self, q: Question) -> dict[str, Any] | None:
+        """What `limit_reason` judges, for the browser's evaluator (static/js/rules.js): inclusive `min` and `max`
+        (None: no bound) and `whole` (only whole numbers are judged); None when the question has no limits."""
+        return None
+
     # -- answering -----------------------------------------------------------------------------------------
     def normalize(self, q: Question, raw: Any) -> Any:
         """Form input (a string, a list of strings, or a stored value) as the stored value; None clears."""

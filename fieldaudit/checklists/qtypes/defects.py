@@ -46,6 +46,9 @@ class Defects(QuestionType):
     def default_finding(self, q: Question) -> tuple[FindingRule, ...]:
         return (FindingRule("minor", out_of_limits=True),) if self.has_limits(q) else ()
 
+    def limits(self, q: Question) -> dict[str, Any] | None:
+        return {"min": None, "max": q.max_defects, "whole": True} if self.has_limits(q) else None
+
     def limit_reason(self, q: Question, value: Any) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool) or q.max_defects is None:
             return None

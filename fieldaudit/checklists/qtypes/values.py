@@ -57,6 +57,9 @@ class Numeric(QuestionType):
     def default_finding(self, q: Question) -> tuple[FindingRule, ...]:
         return (FindingRule("minor", out_of_limits=True),) if self.has_limits(q) else ()
 
+    def limits(self, q: Question) -> dict[str, Any] | None:
+        return {"min": q.min, "max": q.max, "whole": False} if self.has_limits(q) else None
+
     def limit_reason(self, q: Question, value: Any) -> str | None:
         """Why a value is out of limits, or None when it is within them (limits are inclusive)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -1,0 +1,152 @@
+"""Faults on the way back from a tablet's queue, in real Chromium: the response lost after the server committed,
+the network lost half-way through a replay, the server process stopped in the middle of a section."""
+import json
+import re
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+import waitress
+from playwright.sync_api import expect
+
+from .harness import login, serve_demo
+from .test_offline_queue import OFFLINE_NOISE, open_audit, queued, tap
+
+pytestmark = pytest.mark.slow
+
+
+def answers_of(server, audit_id):
+    return {r["question_id"]: json.loads(r["value"])
+            for r in server.rows("SELECT question_id, value FROM answers WHERE audit_id = ?", (audit_id,))}
+
+
+def test_a_change_whose_response_was_lost_after_the_commit_lands_once(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("ERR_FAILED", "ERR_CONNECTION_RESET"))
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    lost = []
+
+    def lose_the_response(route):
+        # The request reaches the server and is committed; the answer never reaches the tablet.
+        route.fetch()
+        lost.append(route.request.headers["idempotency-key"])
+        route.abort("connectionreset")
+        page.unroute("**/answers/guard", lose_the_response)
+    page.route("**/answers/guard", lose_the_response)
+    replayed = []
+    page.on("response", lambda r: replayed.append(r.headers.get("idempotent-replayed"))
+            if urlsplit(r.url).path.endswith("/answers/guard") else None)
+    tap(page, "guard", "Yes")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    assert answers_of(server, audit["id"]) == {"guard": "yes"}  # the server has it already
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=30_000)  # the timer
+    assert replayed == ["true"]
+    assert [r["key"] for r in server.rows("SELECT key FROM idempotency_keys")] == lost
+    assert len(server.rows("SELECT id FROM answers WHERE audit_id = ?", (audit["id"],))) == 1
+
+
+def test_a_replay_cut_off_half_way_goes_on_where_it_stopped(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("ERR_FAILED", "ERR_CONNECTION_RESET"))
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    page.context.set_offline(True)
+    for guard, label in (("Yes", "Pass"), ("No", "Fail"), ("Yes", "Pass")):
+        tap(page, "guard", guard)
+        tap(page, "label", label)
+    expect(page.locator("#queue-status")).to_contain_text("6 answers on this tablet")
+    sent = []
+
+    def cut_after_three(route):
+        if len(sent) >= 3:
+            route.abort("internetdisconnected")
+            return
+        sent.append(route.request.url)
+        route.continue_()
+    page.route(re.compile(r".*/answers/.*"), cut_after_three)
+    page.context.set_offline(False)
+    expect(page.locator("#queue-status")).to_contain_text("3 answers on this tablet", timeout=20_000)
+    assert answers_of(server, audit["id"]) == {"guard": "no", "label": "pass"}  # yes/pass, then no
+    assert len(queued(page)) == 3
+    page.unroute(re.compile(r".*/answers/.*"))
+    page.evaluate("() => window.FAQueue.replay()")  # as the timer or the next page load would
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    assert answers_of(server, audit["id"]) == {"guard": "yes", "label": "pass"}
+    assert len(server.rows("SELECT key FROM idempotency_keys")) == 6
+
+
+def test_the_server_stopped_mid_section_and_started_again(tmp_path, new_page):
+    thread, server = serve_demo(tmp_path / "data", threads=4)
+    try:
+        audit = open_audit(server)
+        page = new_page(allow=OFFLINE_NOISE + ("ERR_CONNECTION_REFUSED",))
+        login(page, server, "auditor")
+        page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+        tap(page, "guard", "No")
+        expect(page.locator("#q-guard .save-state")).to_have_text("Saved")
+        thread.stop()  # the site server goes away; the tablet still thinks it is online
+        page.locator("#q-why textarea[name=v-why]").fill("Removed for cleaning")
+        page.locator("#q-why .q-text").tap()
+        expect(page.locator("#q-why .save-state")).to_have_text("On this tablet")
+        tap(page, "label", "Fail")
+        expect(page.locator("#queue-status")).to_contain_text("2 answers on this tablet, waiting for the site server")
+        # Started again on the same address, with its own socket map (the stopped one closed the shared map).
+        restarted = waitress.create_server(server.app, map={}, host="127.0.0.1", port=thread.port, threads=4)
+        thread.server = restarted
+        thread.thread = threading.Thread(target=restarted.run, daemon=True)
+        thread.thread.start()
+        # No online event (the browser never lost its network): the back-off timer finds the server again.
+        expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=45_000)
+        assert answers_of(server, audit["id"]) == {"guard": "no", "why": "Removed for cleaning", "label": "fail"}
+    finally:
+        try:
+            thread.stop()
+        except OSError:
+            # The first server's loop, winding down, may close a descriptor number the restarted server reused
+            # for its wake-up pipe; its sockets are then closed here directly.
+            from waitress import wasyncore
+            wasyncore.close_all(thread.server._map)
+            thread.server.task_dispatcher.shutdown()
+
+
+def test_the_service_workers_offline_answer_queues_and_a_stale_token_is_renewed(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("503", "400"))
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    # What the service worker answers for a change it could not send: 503 marked X-FieldAudit-Offline.
+    page.route("**/answers/guard", lambda route: route.fulfill(status=503, headers={"X-FieldAudit-Offline": "1"},
+                                                                body="offline"))
+    tap(page, "guard", "No")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    expect(page.locator("#net-status")).to_be_hidden()  # not "Not saved": it is kept
+    page.unroute("**/answers/guard")
+    # The page's token is stale (as after the session was renewed elsewhere): the replay fetches the current one.
+    page.evaluate("() => document.querySelector('meta[name=csrf-token]').setAttribute('content', 'stale')")
+    page.evaluate("() => window.FAQueue.replay()")
+    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    assert answers_of(server, audit["id"]) == {"guard": "no"}
+    assert page.evaluate("() => document.querySelector('meta[name=csrf-token]').content") != "stale"
+
+
+def test_leaving_while_a_save_is_on_its_way_asks_first(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page()
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    held = []
+    page.route("**/answers/guard", lambda route: held.append(route))  # the save is still on its way
+    page.locator("#q-guard .choice span").get_by_text("Yes", exact=True).tap()
+    page.wait_for_function("() => window.FAQueue.state.inFlight === 1")
+    page.locator("h1").click()  # a user gesture on the page, which Chromium wants before it asks
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    held[0].continue_()
