@@ -192,7 +192,10 @@
   // -- sign-out on a shared tablet ---------------------------------------------------------------------------
   function clearTablet() {
     var caches = window.caches ? window.caches.keys().then(function (names) {
-      return Promise.all(names.filter(function (n) { return n.indexOf("fieldaudit-pages-") === 0; })
+      // The pages of this tablet's people, and the worker's note of who is signed in.
+      return Promise.all(names.filter(function (n) {
+        return n.indexOf("fieldaudit-pages-") === 0 || n === "fieldaudit-user";
+      })
         .map(function (n) { return window.caches.delete(n); }));
     }) : Promise.resolve();
     return caches.then(function () {
