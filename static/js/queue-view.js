@@ -74,7 +74,7 @@
       remove.type = "button";
       remove.className = "btn btn-quiet queue-remove";
       remove.dataset.key = r.key;
-      remove.textContent = "Remove from this tablet";
+      remove.textContent = "Discard this change";
       item.append(what, why, remove);
       list.append(item);
     });

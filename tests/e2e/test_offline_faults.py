@@ -124,9 +124,10 @@ def test_the_service_workers_offline_answer_queues_and_a_stale_token_is_renewed(
     tap(page, "guard", "No")
     expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
     expect(page.locator("#net-status")).to_be_hidden()  # not "Not saved": it is kept
-    page.unroute("**/answers/guard")
     # The page's token is stale (as after the session was renewed elsewhere): the replay fetches the current one.
+    # Made stale before the route goes, since the worker's Background Sync may start a replay at once.
     page.evaluate("() => document.querySelector('meta[name=csrf-token]').setAttribute('content', 'stale')")
+    page.unroute("**/answers/guard")
     page.evaluate("() => window.FAQueue.replay()")
     expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
     assert answers_of(server, audit["id"]) == {"guard": "no"}
