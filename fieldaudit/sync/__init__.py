@@ -1,0 +1,1 @@
+"""Sync between a device (site server) and the head-office hub: outbox, push, pull, blobs, merge."""
