@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .reports.views import bp as reports_bp
     from .stations.scan_views import bp as scan_bp
     from .stations.views import bp as stations_bp
+    from .sync.api import bp as sync_api_bp
 
     app = Flask(__name__, template_folder=str(paths.resource("templates")),
                 static_folder=str(paths.resource("static")),
@@ -62,4 +63,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(scan_bp)
+    app.register_blueprint(sync_api_bp)
     return app

@@ -71,7 +71,8 @@ def _url(value):
 
 # name: (default, what is expected (for the message), check returning the value to use or raising ValueError)
 SETTINGS = {
-    "MODE": ("device", "a mode name", _text()),
+    # A hub (head office) serves the sync API to paired devices; a device is a site server or a self-serving tablet.
+    "MODE": ("device", "device or hub", _text("device", "hub")),
     "DATA_DIR": (None, "a folder path (text)", _optional(_folder)),
     # Photos are the largest thing a tablet sends; forms are small, so their in-memory part is bounded tighter.
     "MAX_CONTENT_LENGTH": (32 * 1024 * 1024, "a whole number of bytes ≥ 1", _whole(1)),

@@ -6,6 +6,7 @@ from flask import current_app, flash, g, jsonify, redirect, request, session, ur
 from flask_login import LoginManager, current_user
 
 from .. import htmx
+from ..security import TOKEN_BLUEPRINTS
 from ..appdb import get_db
 from . import sessions, throttle, users
 from .access import User
@@ -83,7 +84,7 @@ def unauthorized():
 
 def require_login():
     """before_request: every endpoint but the public ones needs a signed-in user."""
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in TOKEN_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -10,6 +10,7 @@ from .accounts import user
 from .common import fail, make_app, open_db
 from .content import checklist, report, verify
 from .places import documents, qr
+from .sync import sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -134,5 +135,5 @@ def demo():
 
 
 
-for command in (user, checklist, verify, report, qr, documents):
+for command in (user, checklist, verify, report, qr, documents, sync):
     main.add_command(command)
