@@ -39,11 +39,6 @@ CREATE TABLE sync_received (
     change_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, digest TEXT NOT NULL, status TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '', hub_seq INTEGER, received_at TEXT NOT NULL
 );
-CREATE TABLE sync_waiting (
-    change_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, actor_id TEXT, change TEXT NOT NULL, blob TEXT NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE INDEX sync_waiting_blob ON sync_waiting (blob);
 CREATE TABLE sync_conflicts (
     id TEXT PRIMARY KEY, change_id TEXT NOT NULL, device_id TEXT, tbl TEXT NOT NULL, row_key TEXT NOT NULL,
     field TEXT, kept TEXT, lost TEXT, reason TEXT NOT NULL, at TEXT NOT NULL
@@ -51,10 +46,6 @@ CREATE TABLE sync_conflicts (
 CREATE TABLE sync_anchors (
     device_id TEXT NOT NULL, writer TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL,
     PRIMARY KEY (device_id, writer)
-);
-CREATE TABLE sync_uploads (
-    sha256 TEXT PRIMARY KEY, device_id TEXT NOT NULL, length INTEGER, received INTEGER NOT NULL DEFAULT 0,
-    started_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 """
 
