@@ -42,10 +42,10 @@ class Hub:
         self.sent = self.received = 0
 
     def call(self, method: str, path: str, *, body: bytes | None = None, headers=None, params=None,
-             ok=(200, 201, 204)) -> requests.Response:
+             ok=(200, 201, 204), attempts: int = ATTEMPTS) -> requests.Response:
         """One request, retried on network errors and 5xx; other failures raise Refusal with the hub's message."""
         delay = 0.2
-        for attempt in range(ATTEMPTS):
+        for attempt in range(attempts):
             try:
                 response = self.http.request(method, self.url + path, data=body, params=params, timeout=TIMEOUT,
                                              headers={**self.headers, "X-FieldAudit-Clock": str(hlc.now_ms()),
@@ -58,7 +58,7 @@ class Hub:
                 if response.status_code in ok:
                     return response
                 raise Refusal(_message(response), response.status_code)
-            if attempt < ATTEMPTS - 1:
+            if attempt < attempts - 1:
                 self.sleep(delay)
                 delay = min(delay * 2, 10)
         raise Refusal("The hub did not answer (network or server error); nothing is lost, try again later.", 503)
@@ -162,17 +162,23 @@ def _upload_blobs(db, store, hub, change, summary) -> str | None:
         if head.status_code == 200:
             continue
         offset, length = int(head.headers.get("Upload-Offset", "0")), store.size(sha)
+        failures = 0
         with store.open(sha) as handle:
             while offset < length:
                 handle.seek(offset)
                 chunk = handle.read(CHUNK)
                 try:
-                    reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk,
+                    # Not retried blindly: after a cut the hub may hold part of this chunk, so ask where it is.
+                    reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk, attempts=1,
                                      headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
                                               "Content-Type": "application/offset+octet-stream"})
                 except Refusal as exc:
-                    if exc.status != 409:
+                    if exc.status not in (409, 503):
                         raise
+                    failures += exc.status == 503
+                    if failures >= ATTEMPTS:
+                        raise
+                    hub.sleep(0.2 * failures)
                     reply = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
                 offset = int(reply.headers.get("Upload-Offset", offset))
                 if reply.status_code == 200:

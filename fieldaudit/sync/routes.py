@@ -57,8 +57,9 @@ def reply(payload: dict, status: int = 200) -> Response:
 @device_required
 def push():
     """Apply a batch of the device's changes; a status per change."""
+    raw = body_bytes(MAX_JSON)
     try:
-        body = json.loads(body_bytes(MAX_JSON) or b"null")
+        body = json.loads(raw or b"null")
     except ValueError as exc:
         raise Refusal("Send a JSON object {\"changes\": [...]}.", 400) from exc
     if not isinstance(body, dict) or not isinstance(body.get("changes"), list):

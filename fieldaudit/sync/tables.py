@@ -46,7 +46,7 @@ TABLES = [
     Table("audits", UP, site="{r}.site_id"),
     Table("answers", UP, site="AUDIT"),
     Table("findings", UP, site="AUDIT"),
-    Table("evidence", UP, site="AUDIT", blobs=("sha256", "thumb_sha256", "original_sha256")),
+    Table("evidence", UP, site="AUDIT", blobs=("sha256", "thumb_sha256")),  # the upload itself is not kept
     Table("signatures", UP, site=("CASE {r}.record_type WHEN 'audit' THEN (SELECT site_id FROM audits WHERE id = "
                                   "{r}.record_id) WHEN 'capa' THEN (SELECT site_id FROM capas WHERE id = "
                                   "{r}.record_id) END"), immutable=True, blobs=("drawing_sha256",)),
