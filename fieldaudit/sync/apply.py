@@ -61,8 +61,8 @@ def apply(db, change: dict, *, hub: bool, device_id: str | None = None) -> tuple
         if row is None:
             if op == "update":
                 raise Outcome(REFUSED, f"{table.name} {key} is not here (its insert was refused or is missing)")
+            # No field stamps for an insert: a field without one is "as first made", on every replica alike.
             db[table.name].insert(data)
-            _stamp_all(db, table, key, data, change["hlc"])
             return APPLIED, data
         if op == "upsert":
             written = {k: v for k, v in data.items() if not _same(row.get(k), v)}
@@ -88,13 +88,6 @@ def apply(db, change: dict, *, hub: bool, device_id: str | None = None) -> tuple
         raise Outcome(CONFLICT, f"{table.name} {key}: {exc}") from exc
 
 
-def _stamp_all(db, table, key, data, stamp):
-    if table.direction != tables.BOTH:
-        return
-    for field in data:
-        _stamp(db, table.name, key, field, stamp)
-
-
 def _stamp(db, name, key, field, stamp):
     dbm.execute(db, "INSERT INTO sync_fields (tbl, row_key, field, hlc) VALUES (?, ?, ?, ?) ON CONFLICT"
                     " (tbl, row_key, field) DO UPDATE SET hlc = excluded.hlc", (name, key, field, stamp))
@@ -111,7 +104,7 @@ def _merge(db, table, key, row, data, change, *, hub, device_id) -> dict:
     for field, value in data.items():
         if field in table.command_owned and hub:
             continue  # state moves travel as commands and are applied by them, never as a plain field
-        if field in ("updated_at",):
+        if field in ("updated_at", "field_stamps"):
             continue
         mine = stamps.get(field)
         concurrent = mine is not None and base.get(field) != mine and not _same(row.get(field), value)
@@ -123,6 +116,15 @@ def _merge(db, table, key, row, data, change, *, hub, device_id) -> dict:
         if concurrent and hub:
             kept, lost = (value, row.get(field)) if wins else (row.get(field), value)
             _conflict(db, change, table, key, field, kept, lost, "changed on two devices", device_id)
+    if "field_stamps" in data and data["field_stamps"]:
+        # The screens' per-field stamps follow the values: a field's stamp comes with the edit that won.
+        mine_stamps, theirs = json.loads(row.get("field_stamps") or "{}"), json.loads(data["field_stamps"])
+        merged = dict(mine_stamps)
+        for field, stamp in theirs.items():
+            if field in written or field not in mine_stamps:
+                merged[field] = stamp
+        if merged != mine_stamps:
+            written["field_stamps"] = json.dumps(merged, sort_keys=True)
     if written and "updated_at" in data:
         written["updated_at"] = max(str(data["updated_at"]), str(row.get("updated_at") or ""))
     return written

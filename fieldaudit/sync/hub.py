@@ -78,8 +78,10 @@ def _one(db, device, user, change, store, now_ms) -> dict:
         seq = None
         if status in (ap.APPLIED, ap.CONFLICT) and (written or change["op"] == "delete"):
             data = written if change["op"] == "update" else (written or change.get("data"))
+            # A command the hub refused goes back to its sender too (source None): the outcome is the hub's.
+            source = None if status == ap.CONFLICT else device["id"]
             seq = outbox.log(db, table.name, change["key"], change["op"], data, change_id=change["id"],
-                             stamp=stamp, base=change.get("base"), source=device["id"], site_id=site)
+                             stamp=stamp, base=change.get("base"), source=source, site_id=site)
         reason = "clock ahead of the hub: stamp capped" if capped else ""
     except ap.Outcome as out:
         status, reason, seq = out.status, out.reason, None
