@@ -194,3 +194,23 @@ def test_gzip_bodies_are_bounded_after_decompression(hub, make_device):
         "Authorization": f"Bearer {settings.get(device.db, 'hub_token')}", "X-FieldAudit-Protocol": "1",
         "Content-Encoding": "gzip", "Content-Type": "application/json"})
     assert answer.status_code == 413 and len(bomb) < 100_000
+
+
+def test_a_device_trail_cut_after_a_sync_is_found_by_verify_on_the_device_and_on_the_hub(hub, make_device,
+                                                                                        checklist_version):
+    from fieldaudit import integrity
+    device = make_device("d1")
+    device.sync()
+    field_audit(device, hub["plant"], checklist_version["id"])
+    device.sync()
+    assert integrity.verify(device.db, device.store) == []
+    assert integrity.verify(hub["db"], hub["store"]) == []
+    writer = settings.device_id(device.db)
+    last = dbm.scalar(device.db, "SELECT MAX(seq) FROM audit_trail WHERE writer = ?", (writer,))
+    dbm.execute(device.db, "DROP TRIGGER audit_trail_undeletable")
+    dbm.execute(device.db, "DELETE FROM audit_trail WHERE writer = ? AND seq = ?", (writer, last))
+    (device.data / "trail-seal.json").unlink()  # the cut is covered up locally as well as it can be
+    assert any("cut after a sync" in p for p in integrity.verify(device.db, device.store))
+    dbm.execute(hub["db"], "DROP TRIGGER audit_trail_append_only")
+    dbm.execute(hub["db"], "UPDATE audit_trail SET hash = ? WHERE writer = ? AND seq = ?", ("0" * 64, writer, last))
+    assert any("rewritten" in p for p in integrity.verify(hub["db"], hub["store"]))
