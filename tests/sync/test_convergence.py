@@ -55,12 +55,12 @@ class Replicas(RuleBasedStateMachine):
             fresh = create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
             conn = dbm.connect(config.database_path(fresh.config))
             conn.conn.close()
-            device = Device(data, lambda: _app(hub_dir, True), Faults(rate=0.3, seed=n + 1))
+            device = Device(data, lambda: _app(hub_dir, True), Faults(rate=0.5, seed=n + 1, methods=("POST", "PATCH")))
             code = devices.make_code(self.hub, [site["id"]], by=admin["id"])
             device.transport.faults.rate = 0
             link.pair_with_hub(device.db, HUB_URL, code, name=name, session=device.http)
             device.sync()
-            device.transport.faults.rate = 0.3
+            device.transport.faults.rate = 0.5
             self.devices[name] = device
         self.edited = {f: set() for f in FIELDS}
         self.audits = {name: [] for name in self.devices}
@@ -80,12 +80,13 @@ class Replicas(RuleBasedStateMachine):
         if changed:
             self.edited[field].add(side)
 
-    @rule(name=st.sampled_from(("d1", "d2")))
-    def start_audit(self, name):
+    @rule(name=st.sampled_from(("d1", "d2")), value=st.sampled_from(("yes", "no")))
+    def start_audit(self, name, value):
         device = self.devices[name]
         site = dbm.query_one(device.db, "SELECT * FROM sites")
         made = audits.create_audit(device.db, site=site, checklist_version_id=self.version["id"],
                                    auditor_id=self.auditor["id"])
+        audits.save_answer(device.db, made, "guard", value, None, self.auditor["id"])
         self.audits[name].append(made)
 
     @precondition(lambda self: any(self.audits.values()))
@@ -102,6 +103,11 @@ class Replicas(RuleBasedStateMachine):
             self.devices[name].sync()
         except Refusal as exc:
             assert exc.status == 503, exc.message  # only "the network failed five times": the next sync goes on
+
+    @rule()
+    def sync_both(self):
+        for name in ("d1", "d2"):
+            self.sync(name)
 
     @rule(name=st.sampled_from(("d1", "d2")))
     def restart_device(self, name):
@@ -140,11 +146,15 @@ class Replicas(RuleBasedStateMachine):
         rows = [get_capa(self.db_of(side), self.capa["id"]) for side in SIDES]
         for field in COMPARED:
             assert len({row[field] for row in rows}) == 1, (field, [row[field] for row in rows])
+        recorded = dbm.query(self.hub, "SELECT change_id, field FROM sync_conflicts WHERE tbl = 'capas'")
+        assert len(recorded) == len({(c["change_id"], c["field"]) for c in recorded})  # each once
+        flagged = dbm.scalar(self.hub, "SELECT COUNT(*) FROM capa_events WHERE kind = 'sync_conflict'")
+        assert flagged == len([c for c in recorded if c["field"] != "state"])
         for conflict in dbm.query(self.hub, "SELECT * FROM sync_conflicts WHERE tbl = 'capas'"):
             assert len(self.edited.get(conflict["field"], ())) >= 2, conflict
 
 
-Replicas.TestCase.settings = settings(max_examples=4, stateful_step_count=14, deadline=None,
+Replicas.TestCase.settings = settings(max_examples=4, stateful_step_count=20, deadline=None,
                                       suppress_health_check=list(HealthCheck))
 TestReplicas = pytest.mark.slow(Replicas.TestCase)
 

@@ -14,9 +14,10 @@ class Faults:
 
     KINDS = ("drop", "duplicate", "lose_answer", "cut", "restart")
 
-    def __init__(self, rate: float = 0.0, seed: int = 0, kinds=KINDS):
-        """Faults hit a share `rate` of requests, chosen from `kinds`."""
+    def __init__(self, rate: float = 0.0, seed: int = 0, kinds=KINDS, methods=None):
+        """Faults hit a share `rate` of requests (of `methods`, default all), chosen from `kinds`."""
         self.rate, self.random, self.kinds = rate, random.Random(seed), tuple(kinds)
+        self.methods = methods
         self.script: list[str] = []
         self.counts: dict[str, int] = {}
 
@@ -56,7 +57,7 @@ class FlaskTransport(BaseAdapter):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        fault = self.faults.next()
+        fault = self.faults.next() if not self.faults.methods or request.method in self.faults.methods else None
         self.wire += len(body) // 2 if fault == "cut" else len(body)
         if fault == "drop":
             raise requests.ConnectionError("dropped before the hub got it")
