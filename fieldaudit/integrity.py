@@ -60,7 +60,8 @@ def _checklists(db) -> list[str]:
             problems.append(f"{name}: its title, count or publication no longer match the published version")
     local = _writers(db)
     for version_id, row in rows.items():
-        if version_id not in sealed and (local is None or row["origin"] in local):  # one from the hub is checked on the hub
+        # On a paired device a version the hub published is checked on the hub, whose chain holds it.
+        if version_id not in sealed and (local is None or row["origin"] in local):
             problems.append(f"checklist {row['key']} v{row['version']}: published but has no entry in the trail")
     return problems
 

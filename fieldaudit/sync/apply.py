@@ -70,10 +70,8 @@ def apply(db, change: dict, *, hub: bool, device_id: str | None = None) -> tuple
             differing = [k for k, v in data.items() if not _same(row.get(k), v)]
             if not differing:
                 return DUPLICATE, {}
-            if op == "insert" or table.immutable:
-                raise Outcome(CONFLICT, f"{table.name} {key} exists with different {', '.join(differing)}:"
-                                        " a record that cannot change is not overwritten")
-            written = {k: data[k] for k in differing}
+            raise Outcome(CONFLICT, f"{table.name} {key} exists with different {', '.join(differing)}:"
+                                    " a record that cannot change is not overwritten")
         elif table.direction == tables.BOTH:
             written = _merge(db, table, key, row, data, change, hub=hub, device_id=device_id)
         else:

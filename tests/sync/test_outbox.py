@@ -15,7 +15,8 @@ def test_every_write_is_logged_in_its_own_transaction_with_increasing_clocks(db,
     audits.save_answer(db, audit, "guard", "no", None, plant["auditor"]["id"])
     logged = dbm.query(db, "SELECT * FROM changes WHERE tbl = 'answers' ORDER BY seq")
     assert [c["op"] for c in logged] == ["insert", "update"]
-    assert json.loads(json.loads(logged[1]["data"])["value"]) == "no" and "question_id" not in json.loads(logged[1]["data"])
+    update = json.loads(logged[1]["data"])
+    assert json.loads(update["value"]) == "no" and "question_id" not in update
     assert logged[0]["site_id"] == plant["a"]["id"]
     stamps = [r["hlc"] for r in dbm.query(db, "SELECT hlc FROM changes ORDER BY seq")]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
