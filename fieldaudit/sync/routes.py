@@ -14,12 +14,13 @@ from .api import bp, device_required
 SUPPORTED = ("1",)       # the current protocol first; the previous one joins here when a new one ships
 MAX_JSON = 16 * 1024 * 1024  # a push body after decompression
 MAX_CHUNK = 8 * 1024 * 1024
+VERSIONED = {"sync_api.push", "sync_api.pull_page", "sync_api.blob_head", "sync_api.blob_patch"}
 
 
 @bp.before_request
 def protocol_version():
-    if request.endpoint in ("sync_api.pair",) or request.method == "OPTIONS":
-        return None
+    if request.endpoint not in VERSIONED:
+        return None  # pairing and whoami answer any version: they are how a device finds out
     version = request.headers.get("X-FieldAudit-Protocol", "")
     if version not in SUPPORTED:
         raise Refusal(f"This device speaks sync protocol {version or '(none)'}; the hub speaks "
