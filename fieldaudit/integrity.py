@@ -10,6 +10,7 @@ from . import db as dbm
 from . import seal, trail
 from .audits import record
 from .documents.data import content_hash
+from .sync import anchor
 
 _DOC_SIGNATURE_FIELDS = ("id", "printed_name", "meaning", "signed_at")
 _EVENT_FIELDS = ("id", "capa_id", "at", "actor_id", "kind", "field", "old_value", "new_value", "note")
@@ -17,10 +18,19 @@ _EVENT_FIELDS = ("id", "capa_id", "at", "actor_id", "kind", "field", "old_value"
 
 def verify(db, store) -> list[str]:
     """Every problem found, one line each naming the record (empty when nothing was altered)."""
-    problems = trail.verify_chains(db) + seal.check(db) + record.verify(db)
+    problems = trail.verify_chains(db) + seal.check(db) + record.verify(db) + anchor.problems(db)
     for check in (_checklists, _documents, _signatures, _receipts, _capas):
         problems += check(db)
     return problems + _blobs(db, store)
+
+
+def _writers(db) -> set[str] | None:
+    """On a device paired with a hub: the writers whose chains it holds (records the hub made are checked on the
+    hub, where their chain is); None elsewhere, where every record is checked here."""
+    from . import settings
+    if not settings.hub_paired(db):
+        return None
+    return {r["writer"] for r in dbm.query(db, "SELECT DISTINCT writer FROM audit_trail")} | {settings.device_id(db)}
 
 
 def counts(db) -> dict[str, int]:
@@ -48,8 +58,10 @@ def _checklists(db) -> list[str]:
             problems.append(f"{name}: its questions no longer match the published version")
         if any(row[k] != v for k, v in payload.items() if k != "content_hash"):
             problems.append(f"{name}: its title, count or publication no longer match the published version")
+    local = _writers(db)
     for version_id, row in rows.items():
-        if version_id not in sealed:
+        # On a paired device a version the hub published is checked on the hub, whose chain holds it.
+        if version_id not in sealed and (local is None or row["origin"] in local):
             problems.append(f"checklist {row['key']} v{row['version']}: published but has no entry in the trail")
     return problems
 
@@ -58,10 +70,13 @@ def _documents(db) -> list[str]:
     problems = []
     approvals = {entry["record_id"]: (entry, payload) for entry, payload in trail.entries_with(db, "document.approved")}
     rows = dbm.query(db, "SELECT v.*, d.code FROM document_versions v JOIN documents d ON d.id = v.document_id")
+    local = _writers(db)
     for row in rows:
         name = f"document {row['code']} v{row['version']}"
         approval = approvals.pop(row["id"], None)
         if approval is None:
+            if local is not None and row["origin"] not in local:
+                continue  # approved on the hub: its approval is in the hub's chain and checked there
             if row["approved_by"] or row["status"] in ("approved", "effective", "superseded"):
                 problems.append(f"{name}: {row['status']} but its approval is not in the trail")
             continue
@@ -134,7 +149,12 @@ def _receipts(db) -> list[str]:
 
 def _capas(db) -> list[str]:
     problems = []
-    rows = {r["id"]: r for r in dbm.query(db, "SELECT * FROM capa_events")}
+    # Events another writer made whose chain is not here (the hub's, on a device) are checked where it is.
+    local = _writers(db)
+    rows = {r["id"]: r for r in dbm.query(db, "SELECT * FROM capa_events")
+            if local is None or r["origin"] in local}
+    shared = {r["capa_id"] for r in dbm.query(db, "SELECT capa_id FROM capa_events GROUP BY capa_id"
+                                                   " HAVING COUNT(DISTINCT origin) > 1")}
     numbers = {r["id"]: (r["number"], r["state"]) for r in dbm.query(db, "SELECT id, number, state FROM capas")}
     last_state = {}
     for entry, event in trail.entries_with(db, "capa.event"):
@@ -153,6 +173,8 @@ def _capas(db) -> list[str]:
         problems.append(f"CAPA {numbers.get(row['capa_id'], (row['capa_id'],))[0]}: history entry {row['id']} is "
                         "not in the trail")
     for capa_id, state in last_state.items():
+        if capa_id in shared and capa_id in numbers:
+            continue  # moved on two writers (sync): each chain holds its own moves, the hub orders them
         if capa_id not in numbers:
             problems.append(f"CAPA {capa_id}: its history is in the trail but the CAPA was deleted")
         elif numbers[capa_id][1] != state:

@@ -13,6 +13,7 @@ from ..evidence.limits import DEFAULT as DEFAULT_LIMITS
 from ..evidence.limits import Limits
 from ..evidence.pipeline import PhotoError
 from ..refusal import Refusal
+from ..sync import numbers
 
 
 class AuditError(Refusal):
@@ -56,7 +57,9 @@ _AUDIT_SELECT = (
 
 
 def next_number(db, prefix: str) -> str:
-    """The next human number of a scope, e.g. AUD-PLT1-0042 (inside the caller's transaction)."""
+    """The next human number of a scope, e.g. AUD-PLT1-0042 (inside the caller's transaction); a device paired
+    with a hub numbers in its own series (sync/numbers.py)."""
+    prefix = numbers.scope(db, prefix)
     with dbm.transaction(db):
         value = (dbm.scalar(db, "SELECT value FROM counters WHERE scope = ?", (prefix,)) or 0) + 1
         dbm.execute(db, "INSERT INTO counters (scope, value) VALUES (?, ?)"

@@ -7,9 +7,10 @@ from .common import fail, make_app, open_db
 @click.group("sync", invoke_without_command=True)
 @click.pass_context
 def sync(ctx):
-    """Sync with the head-office hub: pair a device, list and revoke devices."""
+    """Sync with the head-office hub (run alone: sync once now); pair a device, list and revoke devices."""
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        from .sync_run import run_once
+        run_once()
 
 
 def _hub_app():

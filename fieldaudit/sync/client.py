@@ -1,0 +1,192 @@
+"""The device's side of a sync: push the outbox, upload the photos it names, pull the hub's changes (no Flask).
+
+Network errors and 5xx answers are retried with back-off (a push is safe to repeat: the hub keeps each change's
+first result under its ULID). A change the hub refuses is set aside for a person and never sent again; it never
+holds up the changes behind it. 401 (revoked or unknown token) and 426 (upgrade) stop the sync with the hub's
+message and keep the outbox as it is.
+"""
+import gzip
+import json
+import time
+
+import requests
+
+from .. import __version__, ids, seal, settings
+from .. import db as dbm
+from ..refusal import Refusal
+from . import hlc, outbox, pull, tables
+from .api import PROTOCOL_VERSION
+
+BATCH = 200
+PAGE = 500
+CHUNK = 1024 * 1024
+TIMEOUT = (5, 60)
+ATTEMPTS = 5
+
+
+class Hub:
+    """Calls to the paired hub with the device token, protocol headers, gzip and retries."""
+
+    def __init__(self, db, session=None, sleep=time.sleep, user_id: str | None = None):
+        """The hub this device is paired with; `session` may be any requests-compatible session."""
+        self.url = settings.get(db, "hub_url")
+        token = settings.get(db, "hub_token")
+        if not self.url or not token:
+            raise Refusal("This site server is not paired with a hub (fieldaudit sync pair HUB_URL CODE).", 409)
+        self.http = session or requests.Session()
+        self.sleep = sleep
+        self.headers = {"Authorization": f"Bearer {token}", "X-FieldAudit-Protocol": PROTOCOL_VERSION,
+                        "X-FieldAudit-App-Version": __version__, "Accept-Encoding": "gzip"}
+        if user_id:
+            self.headers["X-FieldAudit-User"] = user_id
+        self.sent = self.received = 0
+
+    def call(self, method: str, path: str, *, body: bytes | None = None, headers=None, params=None,
+             ok=(200, 201, 204), attempts: int = ATTEMPTS) -> requests.Response:
+        """One request, retried on network errors and 5xx; other failures raise Refusal with the hub's message."""
+        delay = 0.2
+        for attempt in range(attempts):
+            try:
+                response = self.http.request(method, self.url + path, data=body, params=params, timeout=TIMEOUT,
+                                             headers={**self.headers, "X-FieldAudit-Clock": str(hlc.now_ms()),
+                                                      **(headers or {})})
+            except requests.RequestException:
+                response = None
+            if response is not None and response.status_code < 500:
+                self.sent += len(body or b"") + 200
+                self.received += len(response.content) + 200
+                if response.status_code in ok:
+                    return response
+                raise Refusal(_message(response), response.status_code)
+            if attempt < attempts - 1:
+                self.sleep(delay)
+                delay = min(delay * 2, 10)
+        raise Refusal("The hub did not answer (network or server error); nothing is lost, try again later.", 503)
+
+
+def _message(response) -> str:
+    try:
+        return response.json().get("message") or f"The hub answered {response.status_code}."
+    except ValueError:
+        return f"The hub answered {response.status_code}."
+
+
+def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_id: str | None = None) -> dict:
+    """Push the outbox in batches, upload the photos they name, pull every page; returns a summary."""
+    progress = progress or (lambda stage, done, total: None)
+    hub = Hub(db, session, sleep, user_id)
+    summary = {"pushed": 0, "pulled": 0, "photos": 0, "set_aside": 0, "conflicts": 0, "bytes": 0}
+    total = outbox.backlog(db)
+    while True:
+        batch = outbox.pending(db, BATCH)
+        if not batch:
+            break
+        done = _push(db, store, hub, batch, summary)
+        progress("push", summary["pushed"] + summary["set_aside"], total)
+        if not done:
+            break
+    while True:
+        page = hub.call("GET", "/sync/v1/pull", params={"since": pull.cursor(db), "limit": PAGE}).json()
+        summary["pulled"] += pull.apply_page(db, page["changes"], page["cursor"])
+        progress("pull", summary["pulled"], None)
+        if not page["more"]:
+            break
+    summary["bytes"] = hub.sent + hub.received
+    settings.put(db, "hub_last_sync", ids.now_iso())
+    return summary
+
+
+def _push(db, store, hub, batch, summary) -> bool:
+    """Send one batch (its blobs first); False when the rest must wait for the next sync."""
+    usable = []
+    for change in batch:
+        missing = _upload_blobs(db, store, hub, change, summary)
+        if missing:
+            _set_aside(db, change, "refused", f"photo {missing} is missing on this device")
+            summary["set_aside"] += 1
+        else:
+            usable.append(change)
+    if not usable:
+        return True
+    writer = settings.device_id(db)
+    head = {w: h for w, h in seal.heads(db).items() if w == writer}
+    payload = json.dumps({"changes": [outbox.row_of(c) for c in usable], "trail_head": head},
+                         separators=(",", ":")).encode()
+    try:
+        answer = hub.call("POST", "/sync/v1/push", body=gzip.compress(payload, compresslevel=5),
+                          headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}).json()
+    except Refusal as exc:
+        if exc.status != 403:
+            raise
+        if len(usable) > 1:  # find the change(s) the hub will not take, one by one; the others go through
+            return all(_push(db, store, hub, [c], summary) for c in usable)
+        _set_aside(db, usable[0], "refused", exc.message)
+        summary["set_aside"] += 1
+        return True
+    by_id = {c["id"]: c for c in usable}
+    complete = True
+    with dbm.transaction(db):
+        for result in answer["results"]:
+            change = by_id[result["id"]]
+            if result["status"] in ("waiting", "not_attempted"):
+                complete = False
+                continue
+            if result["status"] in ("refused", "conflict"):
+                _set_aside(db, change, result["status"], result.get("reason") or "")
+                summary["set_aside" if result["status"] == "refused" else "conflicts"] += 1
+            dbm.execute(db, "UPDATE changes SET pushed_at = ? WHERE id = ?", (ids.now_iso(), change["id"]))
+            summary["pushed"] += result["status"] != "refused"
+        if answer.get("anchor"):
+            dbm.execute(db, "INSERT INTO settings (key, value) VALUES ('hub_anchor', ?) ON CONFLICT (key)"
+                            " DO UPDATE SET value = excluded.value", (json.dumps(answer["anchor"]),))
+    return complete
+
+
+def _set_aside(db, change, status, reason) -> None:
+    with dbm.transaction(db):
+        dbm.execute(db, "INSERT INTO sync_set_aside (change_id, seq, tbl, row_key, op, status, reason, set_aside_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (change_id) DO NOTHING",
+                    (change["id"], change["seq"], change["tbl"], change["row_key"], change["op"], status, reason,
+                     ids.now_iso()))
+        dbm.execute(db, "UPDATE changes SET pushed_at = ? WHERE id = ?", (ids.now_iso(), change["id"]))
+
+
+def _upload_blobs(db, store, hub, change, summary) -> str | None:
+    """Upload the blobs a change names that the hub lacks, resuming at the hub's offset; a blob missing here."""
+    table = tables.BY_NAME[change["tbl"]]
+    data = json.loads(change["data"] or "{}")
+    for sha in [data[c] for c in table.blobs if data.get(c)]:
+        if not store.exists(sha):
+            return sha
+        head = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
+        if head.status_code == 200:
+            continue
+        offset, length = int(head.headers.get("Upload-Offset", "0")), store.size(sha)
+        failures = 0
+        with store.open(sha) as handle:
+            while offset < length:
+                handle.seek(offset)
+                chunk = handle.read(CHUNK)
+                try:
+                    # Not retried blindly: after a cut the hub may hold part of this chunk, so ask where it is.
+                    reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk, attempts=1,
+                                     headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
+                                              "Content-Type": "application/offset+octet-stream"})
+                except Refusal as exc:
+                    if exc.status not in (409, 503):
+                        raise
+                    failures += exc.status == 503
+                    if failures >= ATTEMPTS:
+                        raise
+                    hub.sleep(0.2 * failures)
+                    reply = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
+                offset = int(reply.headers.get("Upload-Offset", offset))
+                if reply.status_code == 200:
+                    break
+        summary["photos"] += 1
+    return None
+
+
+def set_aside(db) -> list[dict]:
+    """Changes the hub refused or found in conflict, newest first, for a person to look at."""
+    return dbm.query(db, "SELECT * FROM sync_set_aside WHERE resolved_at IS NULL ORDER BY set_aside_at DESC")

@@ -1,0 +1,81 @@
+"""Pull: the hub's page of changes after a device's cursor, and the device applying it with its cursor (no Flask).
+
+A page holds changes of the tables that flow down (reference data, CAPA) for the device's sites, never the
+device's own changes coming back. People are sent only while they have a role at one of the device's sites; a
+membership sent down brings its person's current row with it, so a person given a role later still arrives.
+"""
+import json
+
+from .. import db as dbm
+from .. import settings
+from . import apply as ap
+from . import hlc, outbox, tables
+
+MAX_LIMIT = 1000
+DOWNWARD = [t.name for t in tables.TABLES if t.direction != tables.UP]
+
+
+def page(db, device: dict, since: int, limit: int) -> dict:
+    """{"changes": [...], "cursor": N, "more": bool} after `since`, for this device."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    sites = device["site_ids"] or [""]
+    s_marks, t_marks = ", ".join("?" * len(sites)), ", ".join("?" * len(DOWNWARD))
+    # One read transaction: the page and the high-water mark come from the same snapshot.
+    db.conn.execute("BEGIN")
+    try:
+        rows = dbm.query(
+            db, f"SELECT * FROM changes WHERE seq > ? AND tbl IN ({t_marks})"
+                f" AND (source IS NULL OR source <> ?) AND (site_id IN ({s_marks})"
+                f" OR (site_id IS NULL AND tbl <> 'users')"
+                f" OR (tbl = 'users' AND row_key IN (SELECT user_id FROM memberships WHERE site_id IN ({s_marks})"
+                " OR site_id IS NULL))) ORDER BY seq LIMIT ?",
+            (since, *DOWNWARD, device["id"], *sites, *sites, limit))
+        top = dbm.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM changes")
+        out = []
+        for row in rows:
+            if row["tbl"] == "memberships" and row["op"] == "insert":
+                person = dbm.query_one(db, "SELECT * FROM users WHERE id = ?",
+                                       (json.loads(row["data"])["user_id"],))
+                if person is not None:
+                    out.append({"id": f"{row['id']}.user", "table": "users", "key": person["id"], "op": "insert",
+                                "data": person, "base": None, "hlc": row["hlc"]})
+            out.append(outbox.row_of(row))
+    finally:
+        db.conn.execute("COMMIT")
+    more = len(rows) == limit
+    cursor = rows[-1]["seq"] if more else max(top, since)
+    return {"changes": out, "cursor": cursor, "more": more}
+
+
+def cursor(db) -> int:
+    """The last hub sequence this device has applied."""
+    return int(settings.get(db, "hub_cursor", "0"))
+
+
+def apply_page(db, changes: list[dict], new_cursor: int) -> int:
+    """Apply a page from the hub and store its cursor in one transaction; returns how many changed something."""
+    applied = 0
+    with dbm.transaction(db), outbox.applying(db):
+        for change in changes:
+            dbm.execute(db, "SAVEPOINT pulled")
+            try:
+                status, _ = ap.apply(db, _as_upsert(change), hub=False)
+                applied += status == ap.APPLIED
+                dbm.execute(db, "RELEASE pulled")
+            except ap.Outcome:
+                # The hub is the authority for what it sends; a row that cannot be applied here (a rule of
+                # this older schema) is skipped rather than stopping every change behind it.
+                dbm.execute(db, "ROLLBACK TO pulled")
+                dbm.execute(db, "RELEASE pulled")
+            hlc.receive(db, int(change["hlc"]))
+        dbm.execute(db, "INSERT INTO settings (key, value) VALUES ('hub_cursor', ?) ON CONFLICT (key)"
+                        " DO UPDATE SET value = excluded.value", (str(new_cursor),))
+    return applied
+
+
+def _as_upsert(change: dict) -> dict:
+    """On a device the hub's version of a record wins: a row sent again is brought in line, not a conflict."""
+    table = tables.BY_NAME.get(change["table"])
+    if table is not None and table.immutable and change["op"] == "insert":
+        return dict(change, op="upsert")
+    return change

@@ -1,0 +1,131 @@
+"""The protocol's endpoints on the sync blueprint: push, pull and resumable blobs (token auth via api.py)."""
+import gzip
+import json
+import zlib
+
+from flask import Response, g, jsonify, request
+
+from .. import appdb
+
+from ..refusal import Refusal
+from . import blobs, devices, hlc, hub, pull
+from .api import bp, device_required
+
+SUPPORTED = ("1",)       # the current protocol first; the previous one joins here when a new one ships
+MAX_JSON = 16 * 1024 * 1024  # a push body after decompression
+MAX_CHUNK = 8 * 1024 * 1024
+VERSIONED = {"sync_api.push", "sync_api.pull_page", "sync_api.blob_head", "sync_api.blob_patch"}
+
+
+@bp.before_request
+def protocol_version():
+    if request.endpoint not in VERSIONED:
+        return None  # pairing and whoami answer any version: they are how a device finds out
+    version = request.headers.get("X-FieldAudit-Protocol", "")
+    if version not in SUPPORTED:
+        raise Refusal(f"This device speaks sync protocol {version or '(none)'}; the hub speaks "
+                      f"{' and '.join(SUPPORTED)}. Upgrade FieldAudit on this device: its waiting changes are kept "
+                      "and go up after the upgrade.", 426)
+    return None
+
+
+def body_bytes(limit: int) -> bytes:
+    """The request body, gunzipped when sent gzip, refused beyond `limit` bytes either way."""
+    raw = request.get_data(cache=False)
+    if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            raw = inflater.decompress(raw, limit + 1)
+        except zlib.error as exc:
+            raise Refusal("The body is not valid gzip.", 400) from exc
+    if len(raw) > limit:
+        raise Refusal(f"The body is larger than {limit} bytes once unpacked; send smaller batches.", 413)
+    return raw
+
+
+def reply(payload: dict, status: int = 200) -> Response:
+    """JSON, gzipped when the device accepts it and it is worth it."""
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    response = Response(data, status=status, mimetype="application/json")
+    if len(data) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(data, compresslevel=5))
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+@bp.post("/push")
+@device_required
+def push():
+    """Apply a batch of the device's changes; a status per change."""
+    raw = body_bytes(MAX_JSON)
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise Refusal("Send a JSON object {\"changes\": [...]}.", 400) from exc
+    if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
+        raise Refusal("Send a JSON object {\"changes\": [...]}.", 400)
+    db = appdb.get_db()
+    clock = request.headers.get("X-FieldAudit-Clock", "")
+    if clock.isdigit():
+        devices.touch(db, g.device["id"], clock_offset_ms=int(clock) - hlc.now_ms())
+    result = hub.receive(db, g.device, g.device_user, body["changes"], appdb.get_blob_store(),
+                         trail_head=body.get("trail_head"))
+    return reply(dict(result, hub_time_ms=hlc.now_ms()))
+
+
+@bp.get("/pull")
+@device_required
+def pull_page():
+    """The changes after the device's cursor, for its sites."""
+    try:
+        since, limit = int(request.args.get("since", "0")), int(request.args.get("limit", "500"))
+    except ValueError as exc:
+        raise Refusal("since and limit are whole numbers.", 400) from exc
+    if since < 0:
+        raise Refusal("since is a whole number ≥ 0.", 400)
+    return reply(pull.page(appdb.get_db(), g.device, since, limit))
+
+
+def _sha(sha: str) -> str:
+    try:
+        return blobs.check_sha(sha)
+    except ValueError as exc:
+        raise Refusal("A blob is named by its SHA-256 in lowercase hex.", 404) from exc
+
+
+@bp.route("/blobs/<sha>", methods=["HEAD"])
+@device_required
+def blob_head(sha):
+    """200 when the hub has the blob; else 404 with the bytes it holds so far in Upload-Offset."""
+    held = blobs.status(appdb.get_blob_store(), _sha(sha))
+    response = Response(status=200 if held["present"] else 404)
+    response.headers["Upload-Offset"] = str(held["offset"])
+    return response
+
+
+@bp.patch("/blobs/<sha>")
+@device_required
+def blob_patch(sha):
+    """Append a chunk at Upload-Offset of a blob of Upload-Length bytes."""
+    try:
+        offset, length = int(request.headers["Upload-Offset"]), int(request.headers["Upload-Length"])
+    except (KeyError, ValueError) as exc:
+        raise Refusal("Send Upload-Offset and Upload-Length as whole numbers.", 400) from exc
+    store = appdb.get_blob_store()
+    sha = _sha(sha)
+    try:
+        held = blobs.append(store, sha, offset, length, body_bytes(MAX_CHUNK))
+    except Refusal as exc:
+        if exc.status != 409:
+            raise
+        response = jsonify(error="Refusal", message=exc.message, status=409)
+        response.status_code = 409
+        response.headers["Upload-Offset"] = str(blobs.status(store, sha)["offset"])
+        return response
+    response = Response(status=204)
+    response.headers["Upload-Offset"] = str(held["offset"])
+    return response
+
+
+
