@@ -7,6 +7,7 @@ import pytest
 from fieldaudit import create_app, ids
 from fieldaudit import db as dbm
 from fieldaudit.sync import devices
+from fieldaudit.sync.api import PROTOCOL_VERSION
 from fieldaudit.refusal import Refusal
 from tests.factories import Auth
 
@@ -140,7 +141,7 @@ def test_every_sync_route_but_pairing_refuses_a_request_without_a_device_token(h
             continue
         url = rule.build({arg: "0" * 64 for arg in rule.arguments}, append_unknown=False)[1]
         for method in rule.methods - {"OPTIONS"}:
-            response = client.open(url, method=method)
+            response = client.open(url, method=method, headers={"X-FieldAudit-Protocol": PROTOCOL_VERSION})
             assert response.status_code == 401, (rule, method, response.status_code)
             checked += 1
     assert checked >= 1

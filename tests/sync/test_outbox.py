@@ -49,6 +49,12 @@ def test_changes_applied_from_a_peer_do_not_echo_back(db, plant):
 def test_an_upgraded_database_sends_its_history_once_in_an_order_the_receiver_accepts(tmp_path, migrated_database):
     old = dbm.connect(tmp_path / "old.sqlite3")
     dbm.migrate(old, target=12)
+    # Today's submission also marks a scheduled audit done: give the old database the programme's tables
+    # (0016, which adds nothing that syncs) so the current code can make its history.
+    with dbm.transaction(old):
+        number, name, programme = next(m for m in dbm.migrations() if m[0] == 16)
+        programme.upgrade(old)
+        old.conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, '')", (number, name))
     site = make_site(old, "PLTA")
     auditor = make_user(old, "aud", "auditor", site)
     version, _ = store.publish(old, parse_checklist(CHECKLIST, "walk.yaml"), by=None)
@@ -71,3 +77,11 @@ def test_an_upgraded_database_sends_its_history_once_in_an_order_the_receiver_ac
     for table in tables.TABLES:
         assert dbm.query(fresh, f"SELECT * FROM {table.name} ORDER BY 1") == \
             dbm.query(old, f"SELECT * FROM {table.name} ORDER BY 1"), table.name
+
+
+def test_columns_added_after_the_outbox_travel_too(db):
+    from fieldaudit.checklists import drafts
+
+    drafts.new_checklist(db, "weld-cell", "Weld cell", by=None)
+    logged = dbm.query(db, "SELECT data FROM changes WHERE tbl = 'checklist_versions' ORDER BY seq DESC LIMIT 1")
+    assert {"revision", "edited_by", "edited_at"} <= set(json.loads(logged[0]["data"]))
