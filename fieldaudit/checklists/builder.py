@@ -29,7 +29,7 @@ def editor_context(db, version_id: str, section_index: int = 0, documents: list[
             "controllers": {(i, j): editing.earlier_controllers(data, i, j) for i, s in enumerate(sections)
                             for j, _ in enumerate(s.get("questions") or ())},
             "answers_of": editing.answers_of, "finding_mode": editing.finding_mode,
-            "finding_choices": editing.finding_choices, "options_text": editing.options_text,
+            "finding_choices": editing.finding_choices, "finding_reasons": editing.finding_reasons, "options_text": editing.options_text,
             "preview_index": section_index,
             "preview": preview_section(data, section_index) if sections else None}
 

@@ -158,6 +158,14 @@ def finding_choices(q: dict) -> dict[str, str]:
     return chosen
 
 
+def finding_reasons(q: dict) -> dict[str, str]:
+    """Severity (or 'out_of_limits') → the reason text of a question's custom finding rules."""
+    rules = q.get("finding")
+    rules = [rules] if isinstance(rules, dict) else rules if isinstance(rules, list) else []
+    return {str(r.get("severity") or r.get("out_of_limits")): str(r["reason"])
+            for r in rules if isinstance(r, dict) and r.get("reason")}
+
+
 def answers_of(q: dict) -> list[str]:
     """The answers a (possibly invalid) question can give, as text, for show_if and finding pickers."""
     qtype = q.get("type")
@@ -253,11 +261,19 @@ def _option(line: str) -> Any:
 
 
 def _rules(form: dict, entry, old: Any) -> list[dict] | dict:
-    """Custom finding rules from the per-answer severity pickers; reasons already written are kept."""
+    """Custom finding rules from the per-answer severity pickers and the reason field of each severity (a reason
+    not in the form, e.g. from a form that did not show it, is kept as it was)."""
     reasons = {}
     for rule in old if isinstance(old, list) else [old] if isinstance(old, dict) else []:
         if isinstance(rule, dict) and rule.get("reason"):
             reasons[rule.get("severity") or rule.get("out_of_limits")] = rule["reason"]
+    for severity in SEVERITIES:
+        if f"finding_reason_{severity}" in form:
+            text = (form.get(f"finding_reason_{severity}") or "").strip()
+            if text:
+                reasons[severity] = text
+            else:
+                reasons.pop(severity, None)
     if "out_of_limits" in entry.operators:
         severity = form.get("finding_out_of_limits") or "minor"
         return {"out_of_limits": severity, **({"reason": reasons[severity]} if severity in reasons else {})}

@@ -79,3 +79,20 @@ def test_problem_paths_map_to_the_builder_field():
         ("question", 1, 0, "options"): ["bad score"], ("question", 0, 1, "show_if"): ["bad answer"],
         ("section", 0, "title"): ["missing"], ("section", 2, ""): ["not a mapping"],
         ("checklist", "title"): ["missing title"], ("checklist", ""): ["empty"]}
+
+
+def test_a_finding_rules_reason_is_written_changed_and_cleared_from_the_form():
+    old = {"id": "g", "text": "Guard", "type": "yes_no",
+           "finding": [{"when": ["no"], "severity": "major", "reason": "Guard missing"}]}
+    base = {"id": "g", "text": "Guard", "type": "yes_no", "finding_mode": "custom", "finding_when_no": "major"}
+    assert editing.finding_reasons(old) == {"major": "Guard missing"}
+    kept = editing.question_from_form(old, MultiDict(base))
+    assert kept["finding"] == [{"when": ["no"], "severity": "major", "reason": "Guard missing"}]
+    changed = editing.question_from_form(old, MultiDict({**base, "finding_reason_major": " Guard off the press "}))
+    assert changed["finding"] == [{"when": ["no"], "severity": "major", "reason": "Guard off the press"}]
+    cleared = editing.question_from_form(old, MultiDict({**base, "finding_reason_major": ""}))
+    assert cleared["finding"] == [{"when": ["no"], "severity": "major"}]
+    limits = editing.question_from_form({"type": "numeric", "finding": {"out_of_limits": "minor"}}, MultiDict(
+        {"id": "t", "text": "T", "type": "numeric", "finding_mode": "custom", "finding_out_of_limits": "minor",
+         "finding_reason_minor": "Torque out of range"}))
+    assert limits["finding"] == {"out_of_limits": "minor", "reason": "Torque out of range"}
