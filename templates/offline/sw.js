@@ -42,14 +42,6 @@ self.addEventListener("message", function (event) {
   }
 });
 
-// Background Sync (where the browser has it; never the only trigger): wake the pages so their queue replays.
-self.addEventListener("sync", function (event) {
-  if (event.tag !== "fieldaudit-replay") { return; }
-  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (windows) {
-    windows.forEach(function (w) { w.postMessage({ type: "fieldaudit-replay" }); });
-  }));
-});
-
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }
