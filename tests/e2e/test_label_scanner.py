@@ -1,7 +1,6 @@
 """The in-app label scanner on /w/ in real Chromium, fed a label made by the app's own QR code module as a fake camera
 (a YUV4MPEG2 file): it decodes the label and opens the station page with a normal navigation; a label of another
 host is reported and not followed; a refused camera says so and the code form still works."""
-import importlib.util
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -130,10 +129,8 @@ def test_without_javascript_there_is_no_dead_scan_button(live_server, browser):
 OFFLINE_NOISE = (r"net::ERR_INTERNET_DISCONNECTED", r"Failed to load resource", r"Failed to fetch")
 
 
-# Needs the service worker of the offline-tablets work (fieldaudit/offline/): it stores an audit's station page in
-# the user's pages cache when the audit is opened. Runs as soon as that is merged.
-@pytest.mark.skipif(importlib.util.find_spec("fieldaudit.offline") is None,
-                    reason="the service worker (fieldaudit/offline/) is not merged yet")
+# The service worker (fieldaudit/offline/) stores an audit's station page in the user's pages cache when the
+# audit is opened; the scanner then opens it with no network.
 def test_offline_a_scanned_label_opens_the_stored_station_page(plant_server, camera):
     from fieldaudit.audits import data
     from fieldaudit.auth import users
