@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from fieldaudit import ids, settings
+from tests.sync.schema_check import problems
 
 VECTORS = json.loads((Path(__file__).resolve().parents[2] / "sync" / "vectors" / "v1.json").read_text())["vectors"]
 
@@ -36,9 +37,24 @@ def test_the_hub_answers_each_conformance_vector(hub, make_device, vector):
     if request["method"] == "HEAD":
         return
     body = answer.json()
+    # Every answer of the hub conforms to the committed schemas (sync/schemas/).
+    if answer.status_code >= 400:
+        assert problems("error.json", body) == []
+    elif request["path"].startswith("/sync/v1/push"):
+        assert problems("push.response.json", body) == []
+    elif request["path"].startswith("/sync/v1/pull"):
+        assert problems("pull.response.json", body) == []
     for path, value in expected.get("contains", {}).items():
         assert _at(body, path) == value
     if "message_includes" in expected:
         assert expected["message_includes"] in json.dumps(body)
     if "change_includes" in expected:
         assert any(all(c.get(k) == v for k, v in expected["change_includes"].items()) for c in body["changes"])
+
+
+@pytest.mark.parametrize("vector", [v for v in VECTORS if "json" in v["request"]],
+                         ids=[v["name"] for v in VECTORS if "json" in v["request"]])
+def test_each_vector_body_is_valid_exactly_when_the_hub_takes_it(vector):
+    """A push the hub reads (200, even if it refuses a change) conforms to push.request.json; a 400 does not."""
+    body = _fill(vector["request"]["json"], {"token": "t", "site": "S", "user": "U", "ulid": ids.new_id()})
+    assert (problems("push.request.json", body) == []) == (vector["response"]["status"] != 400)
