@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException
 from .. import appdb, settings
 from .. import db as dbm
 from ..refusal import Refusal
-from . import devices
+from . import devices, versions
 
-PROTOCOL_VERSION = "1"
+PROTOCOL_VERSION = versions.CURRENT  # the policy (accepted versions, what 426 says) is in versions.py
 bp = Blueprint("sync_api", __name__, url_prefix="/sync/v1")
 
 

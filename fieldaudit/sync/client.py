@@ -67,8 +67,8 @@ class Hub:
 def _message(response) -> str:
     try:
         return response.json().get("message") or f"The hub answered {response.status_code}."
-    except ValueError:
-        return f"The hub answered {response.status_code}."
+    except ValueError:  # a HEAD answer has no body: a protocol refusal says it in a header
+        return response.headers.get("X-FieldAudit-Upgrade") or f"The hub answered {response.status_code}."
 
 
 def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_id: str | None = None) -> dict:

@@ -8,12 +8,12 @@ from flask import Response, g, jsonify, request
 from .. import appdb
 
 from ..refusal import Refusal
-from . import blobs, devices, hlc, hub, pull
+from . import blobs, devices, hlc, hub, pull, versions
 from .api import bp, device_required
 
-SUPPORTED = ("1",)       # the current protocol first; the previous one joins here when a new one ships
 MAX_JSON = 16 * 1024 * 1024  # a push body after decompression
 MAX_CHUNK = 8 * 1024 * 1024
+MAX_SEQ = 2 ** 63 - 1    # a hub sequence is a 64-bit integer; a larger cursor is no cursor (found by schemathesis)
 VERSIONED = {"sync_api.push", "sync_api.pull_page", "sync_api.blob_head", "sync_api.blob_patch"}
 
 
@@ -21,12 +21,21 @@ VERSIONED = {"sync_api.push", "sync_api.pull_page", "sync_api.blob_head", "sync_
 def protocol_version():
     if request.endpoint not in VERSIONED:
         return None  # pairing and whoami answer any version: they are how a device finds out
-    version = request.headers.get("X-FieldAudit-Protocol", "")
-    if version not in SUPPORTED:
-        raise Refusal(f"This device speaks sync protocol {version or '(none)'}; the hub speaks "
-                      f"{' and '.join(SUPPORTED)}. Upgrade FieldAudit on this device: its waiting changes are kept "
-                      "and go up after the upgrade.", 426)
+    try:
+        g.protocol_note = versions.check(request.headers.get("X-FieldAudit-Protocol", ""))
+    except Refusal as exc:
+        g.protocol_note = exc.message  # also as a header: the answer to a HEAD has no body to say it in
+        raise
     return None
+
+
+@bp.after_request
+def protocol_answer(response: Response) -> Response:
+    """Every answer names the hub's protocol; a device on the previous one, or refused, is told what to upgrade."""
+    response.headers["X-FieldAudit-Protocol"] = versions.CURRENT
+    if g.get("protocol_note"):
+        response.headers["X-FieldAudit-Upgrade"] = g.protocol_note
+    return response
 
 
 def body_bytes(limit: int) -> bytes:
@@ -82,8 +91,8 @@ def pull_page():
         since, limit = int(request.args.get("since", "0")), int(request.args.get("limit", "500"))
     except ValueError as exc:
         raise Refusal("since and limit are whole numbers.", 400) from exc
-    if since < 0:
-        raise Refusal("since is a whole number ≥ 0.", 400)
+    if not 0 <= since <= MAX_SEQ:
+        raise Refusal(f"since is a whole number from 0 to {MAX_SEQ}.", 400)
     return reply(pull.page(appdb.get_db(), g.device, since, limit))
 
 
