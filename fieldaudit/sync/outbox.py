@@ -50,12 +50,27 @@ def trigger_sql(db, table: tables.Table) -> list[str]:
         stamp_fields = (f"INSERT INTO sync_fields (tbl, row_key, field, hlc) SELECT '{name}', {key}, k, "
                         f"(SELECT MAX(hlc) FROM changes) FROM ({changed}) WHERE true "
                         "ON CONFLICT (tbl, row_key, field) DO UPDATE SET hlc = excluded.hlc;")
+    new_local, old_local = tables.local_sql(table, "NEW"), tables.local_sql(table, "OLD")
+    if new_local is None:
+        return [
+            f"CREATE TRIGGER sync_{name}_insert AFTER INSERT ON {name} WHEN {off} BEGIN "
+            f"{insert_change('insert', 'NEW', obj('NEW'))} END",
+            f"CREATE TRIGGER sync_{name}_update AFTER UPDATE ON {name} WHEN {off} AND ({any_changed}) BEGIN "
+            f"{insert_change('update', 'NEW', diff, base)} {stamp_fields} END",
+            f"CREATE TRIGGER sync_{name}_delete AFTER DELETE ON {name} WHEN {off} BEGIN "
+            f"{insert_change('delete', 'OLD', 'NULL')} END",
+        ]
+    # A local row (a draft) is not logged at all; the write that makes it shareable (publishing) logs the whole
+    # row as an insert, since no peer has seen any of it. IS NOT TRUE: a NULL status is not local.
     return [
-        f"CREATE TRIGGER sync_{name}_insert AFTER INSERT ON {name} WHEN {off} BEGIN "
+        f"CREATE TRIGGER sync_{name}_insert AFTER INSERT ON {name} WHEN {off} AND {new_local} IS NOT TRUE BEGIN "
         f"{insert_change('insert', 'NEW', obj('NEW'))} END",
-        f"CREATE TRIGGER sync_{name}_update AFTER UPDATE ON {name} WHEN {off} AND ({any_changed}) BEGIN "
+        f"CREATE TRIGGER sync_{name}_update AFTER UPDATE ON {name} WHEN {off} AND ({any_changed}) AND "
+        f"{old_local} IS NOT TRUE AND {new_local} IS NOT TRUE BEGIN "
         f"{insert_change('update', 'NEW', diff, base)} {stamp_fields} END",
-        f"CREATE TRIGGER sync_{name}_delete AFTER DELETE ON {name} WHEN {off} BEGIN "
+        f"CREATE TRIGGER sync_{name}_share AFTER UPDATE ON {name} WHEN {off} AND {old_local} IS TRUE AND "
+        f"{new_local} IS NOT TRUE BEGIN {insert_change('insert', 'NEW', obj('NEW'))} END",
+        f"CREATE TRIGGER sync_{name}_delete AFTER DELETE ON {name} WHEN {off} AND {old_local} IS NOT TRUE BEGIN "
         f"{insert_change('delete', 'OLD', 'NULL')} END",
     ]
 
@@ -113,7 +128,7 @@ def backlog(db) -> int:
 
 def install_triggers(db, name: str) -> None:
     """(Re)make the logging triggers of one table; a migration that adds a column to it calls this again."""
-    for op in ("insert", "update", "delete"):
+    for op in ("insert", "update", "share", "delete"):
         dbm.execute(db, f"DROP TRIGGER IF EXISTS sync_{name}_{op}")
     for sql in trigger_sql(db, tables.BY_NAME[name]):
         dbm.execute(db, sql)

@@ -20,7 +20,9 @@ def _unlogged(db, table: tables.Table) -> list[dict]:
     if table.name == "audit_trail":
         order = "ORDER BY writer, seq"
     logged = {r["row_key"] for r in dbm.query(db, "SELECT row_key FROM changes WHERE tbl = ?", (table.name,))}
-    return [r for r in dbm.query(db, f"SELECT * FROM {table.name} {order}")
+    local = tables.local_sql(table, table.name)
+    where = f"WHERE {local} IS NOT TRUE" if local else ""  # a draft is not shared, now or in a snapshot
+    return [r for r in dbm.query(db, f"SELECT * FROM {table.name} {where} {order}")
             if tables.key_of(table, r) not in logged]
 
 

@@ -19,6 +19,7 @@ class Table:
     blobs: tuple = ()        # columns naming a blob that must be on the hub before the row is applied
     immutable: bool = False  # a differing duplicate is a conflict, never applied
     command_owned: frozenset = field(default_factory=frozenset)  # set only by commands, never by a plain update
+    local: str | None = None  # SQL on `{r}`: while true the row stays here (a draft); leaving it sends it whole
 
 
 def _via_audit(r: str) -> str:
@@ -37,7 +38,7 @@ TABLES = [
     Table("users", DOWN),  # filtered on pull: only people with a role at one of the device's sites
     Table("memberships", DOWN, site="{r}.site_id"),
     Table("checklists", DOWN),
-    Table("checklist_versions", DOWN),
+    Table("checklist_versions", DOWN, local="{r}.status = 'draft'"),  # the builder's autosaves stay on the hub
     Table("documents", DOWN),
     Table("document_sites", DOWN, key=("document_id", "site_id")),
     Table("document_workstations", DOWN, key=("document_id", "workstation_id")),
@@ -77,6 +78,11 @@ def site_sql(table: Table, alias: str) -> str | None:
     if table.site == "CAPA":
         return _via_capa(alias)
     return table.site.format(r=alias)
+
+
+def local_sql(table: Table, alias: str) -> str | None:
+    """SQL true while the row `alias` stays local (never logged), or None when every row travels."""
+    return f"({table.local.format(r=alias)})" if table.local else None
 
 
 def key_sql(table: Table, alias: str) -> str:
