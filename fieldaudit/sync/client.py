@@ -17,11 +17,13 @@ from ..refusal import Refusal
 from . import hlc, outbox, pull, tables
 from .api import PROTOCOL_VERSION
 
-BATCH = 200
-PAGE = 500
+BATCH = 1000             # changes per push: the most a hub takes in one call
+BATCH_BYTES = 4 * 1024 * 1024  # ... and well below its limit on a body once unpacked (16 MB)
+PAGE = 1000
 CHUNK = 1024 * 1024
 TIMEOUT = (5, 60)
 ATTEMPTS = 5
+MAX_CHECK = 1000
 
 
 class Hub:
@@ -40,6 +42,7 @@ class Hub:
         if user_id:
             self.headers["X-FieldAudit-User"] = user_id
         self.sent = self.received = 0
+        self.batch_check = True  # POST /blobs/check; False once an older hub answered 404/405 to it
 
     def call(self, method: str, path: str, *, body: bytes | None = None, headers=None, params=None,
              ok=(200, 201, 204), attempts: int = ATTEMPTS) -> requests.Response:
@@ -78,7 +81,7 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
     summary = {"pushed": 0, "pulled": 0, "photos": 0, "set_aside": 0, "conflicts": 0, "bytes": 0}
     total = outbox.backlog(db)
     while True:
-        batch = outbox.pending(db, BATCH)
+        batch = _sized(outbox.pending(db, BATCH))
         if not batch:
             break
         done = _push(db, store, hub, batch, summary)
@@ -86,8 +89,10 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
         if not done:
             break
     while True:
-        page = hub.call("GET", "/sync/v1/pull", params={"since": pull.cursor(db), "limit": PAGE}).json()
-        summary["pulled"] += pull.apply_page(db, page["changes"], page["cursor"])
+        since = pull.cursor(db)
+        page = hub.call("GET", "/sync/v1/pull", params={"since": since, "limit": PAGE}).json()
+        if page["changes"] or page["cursor"] != since:  # nothing new: no write (and no fsync) here either
+            summary["pulled"] += pull.apply_page(db, page["changes"], page["cursor"])
         progress("pull", summary["pulled"], None)
         if not page["more"]:
             break
@@ -96,18 +101,33 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
     return summary
 
 
+def _sized(batch: list[dict]) -> list[dict]:
+    """The head of `batch` that fits in BATCH_BYTES (at least one change)."""
+    size = 0
+    for n, change in enumerate(batch):
+        size += len(change["data"] or "") + len(change.get("base") or "") + 200
+        if size > BATCH_BYTES and n:
+            return batch[:n]
+    return batch
+
+
 def _push(db, store, hub, batch, summary) -> bool:
     """Send one batch (its blobs first); False when the rest must wait for the next sync."""
     usable = []
+    missing = _upload_blobs(db, store, hub, batch, summary)
     for change in batch:
-        missing = _upload_blobs(db, store, hub, change, summary)
-        if missing:
-            _set_aside(db, change, "refused", f"photo {missing} is missing on this device")
+        lost = next((sha for sha in _blob_names(change) if sha in missing), None)
+        if lost:
+            _set_aside(db, change, "refused", f"photo {lost} is missing on this device")
             summary["set_aside"] += 1
         else:
             usable.append(change)
     if not usable:
         return True
+    return _send(db, store, hub, usable, summary)
+
+
+def _send(db, store, hub, usable, summary) -> bool:
     writer = settings.device_id(db)
     head = {w: h for w, h in seal.heads(db).items() if w == writer}
     payload = json.dumps({"changes": [outbox.row_of(c) for c in usable], "trail_head": head},
@@ -118,13 +138,16 @@ def _push(db, store, hub, batch, summary) -> bool:
     except Refusal as exc:
         if exc.status != 403:
             raise
-        if len(usable) > 1:  # find the change(s) the hub will not take, one by one; the others go through
-            return all(_push(db, store, hub, [c], summary) for c in usable)
+        if len(usable) > 1:  # find the change(s) the hub will not take by halving; the others go through
+            half = len(usable) // 2
+            return _send(db, store, hub, usable[:half], summary) and _send(db, store, hub, usable[half:], summary)
         _set_aside(db, usable[0], "refused", exc.message)
         summary["set_aside"] += 1
         return True
     by_id = {c["id"]: c for c in usable}
     complete = True
+    now = ids.now_iso()
+    done = []
     with dbm.transaction(db):
         for result in answer["results"]:
             change = by_id[result["id"]]
@@ -134,8 +157,9 @@ def _push(db, store, hub, batch, summary) -> bool:
             if result["status"] in ("refused", "conflict"):
                 _set_aside(db, change, result["status"], result.get("reason") or "")
                 summary["set_aside" if result["status"] == "refused" else "conflicts"] += 1
-            dbm.execute(db, "UPDATE changes SET pushed_at = ? WHERE id = ?", (ids.now_iso(), change["id"]))
+            done.append((now, change["id"]))
             summary["pushed"] += result["status"] != "refused"
+        db.conn.executemany("UPDATE changes SET pushed_at = ? WHERE id = ?", done)
         if answer.get("anchor"):
             dbm.execute(db, "INSERT INTO settings (key, value) VALUES ('hub_anchor', ?) ON CONFLICT (key)"
                             " DO UPDATE SET value = excluded.value", (json.dumps(answer["anchor"]),))
@@ -151,40 +175,69 @@ def _set_aside(db, change, status, reason) -> None:
         dbm.execute(db, "UPDATE changes SET pushed_at = ? WHERE id = ?", (ids.now_iso(), change["id"]))
 
 
-def _upload_blobs(db, store, hub, change, summary) -> str | None:
-    """Upload the blobs a change names that the hub lacks, resuming at the hub's offset; a blob missing here."""
-    table = tables.BY_NAME[change["tbl"]]
+def _blob_names(change) -> list[str]:
+    table = tables.BY_NAME.get(change["tbl"])
+    if table is None or not table.blobs:
+        return []
     data = json.loads(change["data"] or "{}")
-    for sha in [data[c] for c in table.blobs if data.get(c)]:
-        if not store.exists(sha):
-            return sha
-        head = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
-        if head.status_code == 200:
-            continue
-        offset, length = int(head.headers.get("Upload-Offset", "0")), store.size(sha)
-        failures = 0
-        with store.open(sha) as handle:
-            while offset < length:
-                handle.seek(offset)
-                chunk = handle.read(CHUNK)
-                try:
-                    # Not retried blindly: after a cut the hub may hold part of this chunk, so ask where it is.
-                    reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk, attempts=1,
-                                     headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
-                                              "Content-Type": "application/offset+octet-stream"})
-                except Refusal as exc:
-                    if exc.status not in (409, 503):
-                        raise
-                    failures += exc.status == 503
-                    if failures >= ATTEMPTS:
-                        raise
-                    hub.sleep(0.2 * failures)
-                    reply = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
-                offset = int(reply.headers.get("Upload-Offset", offset))
-                if reply.status_code == 200:
-                    break
-        summary["photos"] += 1
-    return None
+    return [data[c] for c in table.blobs if data.get(c)]
+
+
+def _upload_blobs(db, store, hub, batch, summary) -> set[str]:
+    """Upload the blobs a batch names that the hub lacks, resuming at the hub's offset; returns those missing here."""
+    names = list(dict.fromkeys(sha for change in batch for sha in _blob_names(change)))
+    missing = {sha for sha in names if not store.exists(sha)}
+    held = _held(hub, [sha for sha in names if sha not in missing])
+    for sha, offset in held.items():
+        if offset is not None:
+            _upload(store, hub, sha, offset)
+            summary["photos"] += 1
+    return missing
+
+
+def _held(hub, shas: list[str]) -> dict:
+    """{sha: None when the hub has it, else the offset to send from}: one call per MAX_CHECK blobs."""
+    out = {}
+    for start in range(0, len(shas), MAX_CHECK):
+        part = shas[start:start + MAX_CHECK]
+        if hub.batch_check:
+            answer = hub.call("POST", "/sync/v1/blobs/check", ok=(200, 404, 405),
+                              body=json.dumps({"blobs": part}).encode(), headers={"Content-Type": "application/json"})
+            if answer.status_code == 200:
+                found = answer.json()["blobs"]
+                out.update({sha: None if found[sha]["present"] else int(found[sha]["offset"]) for sha in part})
+                continue
+            hub.batch_check = False  # a hub older than the call: ask blob by blob
+        for sha in part:
+            head = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
+            out[sha] = None if head.status_code == 200 else int(head.headers.get("Upload-Offset", "0"))
+    return out
+
+
+def _upload(store, hub, sha: str, offset: int) -> None:
+    """Send one blob from `offset` in chunks; after a failure ask the hub where it stands."""
+    length = store.size(sha)
+    failures = 0
+    with store.open(sha) as handle:
+        while offset < length:
+            handle.seek(offset)
+            chunk = handle.read(CHUNK)
+            try:
+                # Not retried blindly: after a cut the hub may hold part of this chunk, so ask where it is.
+                reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk, attempts=1,
+                                 headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
+                                          "Content-Type": "application/offset+octet-stream"})
+            except Refusal as exc:
+                if exc.status not in (409, 503):
+                    raise
+                failures += exc.status == 503
+                if failures >= ATTEMPTS:
+                    raise
+                hub.sleep(0.2 * failures)
+                reply = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
+            offset = int(reply.headers.get("Upload-Offset", offset))
+            if reply.status_code == 200:
+                break
 
 
 def set_aside(db) -> list[dict]:
