@@ -1,4 +1,4 @@
-"""Sync over loopback: first sync of N answers and photos device → hub, a sync with nothing to do, an incremental
+"""Sync over loopback (the hub `fieldaudit serve` in its own process, 4 threads): first sync of N answers and photos device → hub, a sync with nothing to do, an incremental
 sync's bytes on the wire; beside it, the time to copy the same bytes over a loopback socket; then 50 devices
 syncing at once with one hub (sync_fleet.py)."""
 import argparse
@@ -19,7 +19,7 @@ from fieldaudit.checklists import parse_checklist, store  # noqa: E402
 from fieldaudit.evidence import data as evidence  # noqa: E402
 from fieldaudit.sync import client, devices, link  # noqa: E402
 from bench.sync_fleet import fleet  # noqa: E402
-from tests.e2e.harness import ServerThread  # noqa: E402
+from tests.sync.processes import ServeProcess  # noqa: E402
 from tests.factories import CHECKLIST, FAST_HASH, FULL_ANSWERS, make_site, make_user  # noqa: E402
 from tests.sync.helpers import jpeg  # noqa: E402
 
@@ -64,7 +64,7 @@ def main():
     auditor = make_user(hub, "aud", "auditor", site)
     admin = make_user(hub, "root", "admin", all_sites=True)
     version, _ = store.publish(hub, parse_checklist(CHECKLIST, "walk.yaml"), by=None)
-    server = ServerThread(hub_app, threads=4)
+    server = ServeProcess(root / "hub", MODE="hub").start()  # the hub in its own process, as in the field
     dev_app = create_app({"DATA_DIR": str(root / "device"), "PASSWORD_HASH_METHOD": FAST_HASH})
     dev = dbm.connect(config.database_path(dev_app.config))
     blobs = appdb.blob_store_of(dev_app)

@@ -5,9 +5,12 @@ first result under its ULID). A change the hub refuses is set aside for a person
 holds up the changes behind it. 401 (revoked or unknown token) and 426 (upgrade) stop the sync with the hub's
 message and keep the outbox as it is.
 """
+import copy
 import gzip
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -24,6 +27,7 @@ CHUNK = 1024 * 1024
 TIMEOUT = (5, 60)
 ATTEMPTS = 5
 MAX_CHECK = 1000
+UPLOADERS = 4
 
 
 class Hub:
@@ -36,12 +40,16 @@ class Hub:
         if not self.url or not token:
             raise Refusal("This site server is not paired with a hub (fieldaudit sync pair HUB_URL CODE).", 409)
         self.http = session or requests.Session()
+        # Photos go up on several connections at once only on sessions of our own: the hub's time per photo is
+        # mostly waiting for its disk (fsync), and a caller's session (a test's transport) keeps its order.
+        self.uploaders = UPLOADERS if session is None else 1
         self.sleep = sleep
         self.headers = {"Authorization": f"Bearer {token}", "X-FieldAudit-Protocol": PROTOCOL_VERSION,
                         "X-FieldAudit-App-Version": __version__, "Accept-Encoding": "gzip"}
         if user_id:
             self.headers["X-FieldAudit-User"] = user_id
-        self.sent = self.received = 0
+        self.wire = {"sent": 0, "received": 0}
+        self.lock = threading.Lock()
         self.batch_check = True  # POST /blobs/check; False once an older hub did not know it
 
     def call(self, method: str, path: str, *, body: bytes | None = None, headers=None, params=None,
@@ -56,8 +64,9 @@ class Hub:
             except requests.RequestException:
                 response = None
             if response is not None and response.status_code < 500:
-                self.sent += len(body or b"") + 200
-                self.received += len(response.content) + 200
+                with self.lock:
+                    self.wire["sent"] += len(body or b"") + 200
+                    self.wire["received"] += len(response.content) + 200
                 if response.status_code in ok:
                     return response
                 raise Refusal(_message(response), response.status_code)
@@ -65,6 +74,12 @@ class Hub:
                 self.sleep(delay)
                 delay = min(delay * 2, 10)
         raise Refusal("The hub did not answer (network or server error); nothing is lost, try again later.", 503)
+
+    def twin(self) -> "Hub":
+        """The same hub on a connection of its own (for another thread), counting into the same totals."""
+        twin = copy.copy(self)
+        twin.http = requests.Session()
+        return twin
 
 
 def _message(response) -> str:
@@ -96,7 +111,7 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
         progress("pull", summary["pulled"], None)
         if not page["more"]:
             break
-    summary["bytes"] = hub.sent + hub.received
+    summary["bytes"] = hub.wire["sent"] + hub.wire["received"]
     settings.put(db, "hub_last_sync", ids.now_iso())
     return summary
 
@@ -187,11 +202,27 @@ def _upload_blobs(db, store, hub, batch, summary) -> set[str]:
     """Upload the blobs a batch names that the hub lacks, resuming at the hub's offset; returns those missing here."""
     names = list(dict.fromkeys(sha for change in batch for sha in _blob_names(change)))
     missing = {sha for sha in names if not store.exists(sha)}
-    held = _held(hub, [sha for sha in names if sha not in missing])
-    for sha, offset in held.items():
-        if offset is not None:
+    todo = [(sha, offset) for sha, offset in _held(hub, [s for s in names if s not in missing]).items()
+            if offset is not None]
+    if hub.uploaders > 1 and len(todo) > 1:
+        local, twins = threading.local(), []
+
+        def upload(item):
+            if not hasattr(local, "hub"):
+                local.hub = hub.twin()
+                twins.append(local.hub)
+            _upload(store, local.hub, *item)
+
+        try:
+            with ThreadPoolExecutor(hub.uploaders) as pool:
+                list(pool.map(upload, todo))  # the first failure is raised here, once the others have ended
+        finally:
+            for twin in twins:
+                twin.http.close()
+    else:
+        for sha, offset in todo:
             _upload(store, hub, sha, offset)
-            summary["photos"] += 1
+    summary["photos"] += len(todo)
     return missing
 
 
