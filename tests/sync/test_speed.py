@@ -152,7 +152,10 @@ def test_a_kept_connection_is_reused_sees_other_writers_and_is_dropped_for_anoth
     dbm.execute(again, "INSERT INTO t VALUES (2)")
     connections.give(path, again)  # given back inside a transaction: rolled back, never kept half-done
     assert dbm.scalar(writer, "SELECT COUNT(*) FROM t") == 1
+    assert connections.take(path) is again and not again.conn.in_transaction
+    assert dbm.scalar(again, "SELECT COUNT(*) FROM t") == 1
     writer.conn.close()
+    connections.give(path, again)
     path.rename(other)
     dbm.connect(path).conn.close()  # another database now lives at the path
     fresh = connections.take(path)
