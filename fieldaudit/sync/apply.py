@@ -38,6 +38,16 @@ def current(db, table: tables.Table, key: str) -> dict | None:
     return dbm.query_one(db, f"SELECT * FROM {table.name} WHERE {where}", params)
 
 
+def _insert(db, name: str, data: dict) -> None:
+    # Plain SQL: sqlite-utils' insert re-reads the table's shape on every call, the bulk of a first sync's time.
+    if not data:
+        db[name].insert(data)
+        return
+    values = [json.dumps(v) if isinstance(v, (dict, list)) else v for v in data.values()]
+    names = ", ".join(f'"{c}"' for c in data)
+    db.conn.execute(f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(data))})", values)
+
+
 def _same(a, b) -> bool:
     return a == b or (a is not None and b is not None and str(a) == str(b))
 
@@ -62,7 +72,7 @@ def apply(db, change: dict, *, hub: bool, device_id: str | None = None) -> tuple
             if op == "update":
                 raise Outcome(REFUSED, f"{table.name} {key} is not here (its insert was refused or is missing)")
             # No field stamps for an insert: a field without one is "as first made", on every replica alike.
-            db[table.name].insert(data)
+            _insert(db, table.name, data)
             return APPLIED, data
         if op == "upsert":
             written = {k: v for k, v in data.items() if not _same(row.get(k), v)}

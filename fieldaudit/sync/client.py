@@ -5,9 +5,12 @@ first result under its ULID). A change the hub refuses is set aside for a person
 holds up the changes behind it. 401 (revoked or unknown token) and 426 (upgrade) stop the sync with the hub's
 message and keep the outbox as it is.
 """
+import copy
 import gzip
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -17,11 +20,14 @@ from ..refusal import Refusal
 from . import hlc, outbox, pull, tables
 from .api import PROTOCOL_VERSION
 
-BATCH = 200
-PAGE = 500
+BATCH = 1000             # changes per push: the most a hub takes in one call
+BATCH_BYTES = 4 * 1024 * 1024  # ... and well below its limit on a body once unpacked (16 MB)
+PAGE = 1000
 CHUNK = 1024 * 1024
 TIMEOUT = (5, 60)
 ATTEMPTS = 5
+MAX_CHECK = 1000
+UPLOADERS = 4
 
 
 class Hub:
@@ -34,12 +40,17 @@ class Hub:
         if not self.url or not token:
             raise Refusal("This site server is not paired with a hub (fieldaudit sync pair HUB_URL CODE).", 409)
         self.http = session or requests.Session()
+        # Photos go up on several connections at once only on sessions of our own: the hub's time per photo is
+        # mostly waiting for its disk (fsync), and a caller's session (a test's transport) keeps its order.
+        self.uploaders = UPLOADERS if session is None else 1
         self.sleep = sleep
         self.headers = {"Authorization": f"Bearer {token}", "X-FieldAudit-Protocol": PROTOCOL_VERSION,
                         "X-FieldAudit-App-Version": __version__, "Accept-Encoding": "gzip"}
         if user_id:
             self.headers["X-FieldAudit-User"] = user_id
-        self.sent = self.received = 0
+        self.wire = {"sent": 0, "received": 0}
+        self.lock = threading.Lock()
+        self.batch_check = True  # POST /blobs/check; False once an older hub did not know it
 
     def call(self, method: str, path: str, *, body: bytes | None = None, headers=None, params=None,
              ok=(200, 201, 204), attempts: int = ATTEMPTS) -> requests.Response:
@@ -53,8 +64,9 @@ class Hub:
             except requests.RequestException:
                 response = None
             if response is not None and response.status_code < 500:
-                self.sent += len(body or b"") + 200
-                self.received += len(response.content) + 200
+                with self.lock:
+                    self.wire["sent"] += len(body or b"") + 200
+                    self.wire["received"] += len(response.content) + 200
                 if response.status_code in ok:
                     return response
                 raise Refusal(_message(response), response.status_code)
@@ -62,6 +74,12 @@ class Hub:
                 self.sleep(delay)
                 delay = min(delay * 2, 10)
         raise Refusal("The hub did not answer (network or server error); nothing is lost, try again later.", 503)
+
+    def twin(self) -> "Hub":
+        """The same hub on a connection of its own (for another thread), counting into the same totals."""
+        twin = copy.copy(self)
+        twin.http = requests.Session()
+        return twin
 
 
 def _message(response) -> str:
@@ -78,7 +96,7 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
     summary = {"pushed": 0, "pulled": 0, "photos": 0, "set_aside": 0, "conflicts": 0, "bytes": 0}
     total = outbox.backlog(db)
     while True:
-        batch = outbox.pending(db, BATCH)
+        batch = _sized(outbox.pending(db, BATCH))
         if not batch:
             break
         done = _push(db, store, hub, batch, summary)
@@ -86,28 +104,45 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
         if not done:
             break
     while True:
-        page = hub.call("GET", "/sync/v1/pull", params={"since": pull.cursor(db), "limit": PAGE}).json()
-        summary["pulled"] += pull.apply_page(db, page["changes"], page["cursor"])
+        since = pull.cursor(db)
+        page = hub.call("GET", "/sync/v1/pull", params={"since": since, "limit": PAGE}).json()
+        if page["changes"] or page["cursor"] != since:  # nothing new: no write (and no fsync) here either
+            summary["pulled"] += pull.apply_page(db, page["changes"], page["cursor"])
         progress("pull", summary["pulled"], None)
         if not page["more"]:
             break
-    summary["bytes"] = hub.sent + hub.received
+    summary["bytes"] = hub.wire["sent"] + hub.wire["received"]
     settings.put(db, "hub_last_sync", ids.now_iso())
     return summary
+
+
+def _sized(batch: list[dict]) -> list[dict]:
+    """The head of `batch` that fits in BATCH_BYTES (at least one change)."""
+    size = 0
+    for n, change in enumerate(batch):
+        size += len(change["data"] or "") + len(change.get("base") or "") + 200
+        if size > BATCH_BYTES and n:
+            return batch[:n]
+    return batch
 
 
 def _push(db, store, hub, batch, summary) -> bool:
     """Send one batch (its blobs first); False when the rest must wait for the next sync."""
     usable = []
+    missing = _upload_blobs(db, store, hub, batch, summary)
     for change in batch:
-        missing = _upload_blobs(db, store, hub, change, summary)
-        if missing:
-            _set_aside(db, change, "refused", f"photo {missing} is missing on this device")
+        lost = next((sha for sha in _blob_names(change) if sha in missing), None)
+        if lost:
+            _set_aside(db, change, "refused", f"photo {lost} is missing on this device")
             summary["set_aside"] += 1
         else:
             usable.append(change)
     if not usable:
         return True
+    return _send(db, store, hub, usable, summary)
+
+
+def _send(db, store, hub, usable, summary) -> bool:
     writer = settings.device_id(db)
     head = {w: h for w, h in seal.heads(db).items() if w == writer}
     payload = json.dumps({"changes": [outbox.row_of(c) for c in usable], "trail_head": head},
@@ -118,13 +153,16 @@ def _push(db, store, hub, batch, summary) -> bool:
     except Refusal as exc:
         if exc.status != 403:
             raise
-        if len(usable) > 1:  # find the change(s) the hub will not take, one by one; the others go through
-            return all(_push(db, store, hub, [c], summary) for c in usable)
+        if len(usable) > 1:  # find the change(s) the hub will not take by halving; the others go through
+            half = len(usable) // 2
+            return _send(db, store, hub, usable[:half], summary) and _send(db, store, hub, usable[half:], summary)
         _set_aside(db, usable[0], "refused", exc.message)
         summary["set_aside"] += 1
         return True
     by_id = {c["id"]: c for c in usable}
     complete = True
+    now = ids.now_iso()
+    done = []
     with dbm.transaction(db):
         for result in answer["results"]:
             change = by_id[result["id"]]
@@ -134,8 +172,9 @@ def _push(db, store, hub, batch, summary) -> bool:
             if result["status"] in ("refused", "conflict"):
                 _set_aside(db, change, result["status"], result.get("reason") or "")
                 summary["set_aside" if result["status"] == "refused" else "conflicts"] += 1
-            dbm.execute(db, "UPDATE changes SET pushed_at = ? WHERE id = ?", (ids.now_iso(), change["id"]))
+            done.append((now, change["id"]))
             summary["pushed"] += result["status"] != "refused"
+        db.conn.executemany("UPDATE changes SET pushed_at = ? WHERE id = ?", done)
         if answer.get("anchor"):
             dbm.execute(db, "INSERT INTO settings (key, value) VALUES ('hub_anchor', ?) ON CONFLICT (key)"
                             " DO UPDATE SET value = excluded.value", (json.dumps(answer["anchor"]),))
@@ -151,40 +190,86 @@ def _set_aside(db, change, status, reason) -> None:
         dbm.execute(db, "UPDATE changes SET pushed_at = ? WHERE id = ?", (ids.now_iso(), change["id"]))
 
 
-def _upload_blobs(db, store, hub, change, summary) -> str | None:
-    """Upload the blobs a change names that the hub lacks, resuming at the hub's offset; a blob missing here."""
-    table = tables.BY_NAME[change["tbl"]]
+def _blob_names(change) -> list[str]:
+    table = tables.BY_NAME.get(change["tbl"])
+    if table is None or not table.blobs:
+        return []
     data = json.loads(change["data"] or "{}")
-    for sha in [data[c] for c in table.blobs if data.get(c)]:
-        if not store.exists(sha):
-            return sha
-        head = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
-        if head.status_code == 200:
-            continue
-        offset, length = int(head.headers.get("Upload-Offset", "0")), store.size(sha)
-        failures = 0
-        with store.open(sha) as handle:
-            while offset < length:
-                handle.seek(offset)
-                chunk = handle.read(CHUNK)
-                try:
-                    # Not retried blindly: after a cut the hub may hold part of this chunk, so ask where it is.
-                    reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk, attempts=1,
-                                     headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
-                                              "Content-Type": "application/offset+octet-stream"})
-                except Refusal as exc:
-                    if exc.status not in (409, 503):
-                        raise
-                    failures += exc.status == 503
-                    if failures >= ATTEMPTS:
-                        raise
-                    hub.sleep(0.2 * failures)
-                    reply = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
-                offset = int(reply.headers.get("Upload-Offset", offset))
-                if reply.status_code == 200:
-                    break
-        summary["photos"] += 1
-    return None
+    return [data[c] for c in table.blobs if data.get(c)]
+
+
+def _upload_blobs(db, store, hub, batch, summary) -> set[str]:
+    """Upload the blobs a batch names that the hub lacks, resuming at the hub's offset; returns those missing here."""
+    names = list(dict.fromkeys(sha for change in batch for sha in _blob_names(change)))
+    missing = {sha for sha in names if not store.exists(sha)}
+    todo = [(sha, offset) for sha, offset in _held(hub, [s for s in names if s not in missing]).items()
+            if offset is not None]
+    if hub.uploaders > 1 and len(todo) > 1:
+        local, twins = threading.local(), []
+
+        def upload(item):
+            if not hasattr(local, "hub"):
+                local.hub = hub.twin()
+                twins.append(local.hub)
+            _upload(store, local.hub, *item)
+
+        try:
+            with ThreadPoolExecutor(hub.uploaders) as pool:
+                list(pool.map(upload, todo))  # the first failure is raised here, once the others have ended
+        finally:
+            for twin in twins:
+                twin.http.close()
+    else:
+        for sha, offset in todo:
+            _upload(store, hub, sha, offset)
+    summary["photos"] += len(todo)
+    return missing
+
+
+def _held(hub, shas: list[str]) -> dict:
+    """{sha: None when the hub has it, else the offset to send from}: one call per MAX_CHECK blobs."""
+    out = {}
+    for start in range(0, len(shas), MAX_CHECK):
+        part = shas[start:start + MAX_CHECK]
+        if hub.batch_check:
+            # A hub older than the call answers 400 (its form check sees a POST outside the API), 404 or 405.
+            answer = hub.call("POST", "/sync/v1/blobs/check", ok=(200, 400, 404, 405),
+                              body=json.dumps({"blobs": part}).encode(), headers={"Content-Type": "application/json"})
+            if answer.status_code == 200:
+                found = answer.json()["blobs"]
+                out.update({sha: None if found[sha]["present"] else int(found[sha]["offset"]) for sha in part})
+                continue
+            hub.batch_check = False  # a hub older than the call: ask blob by blob
+        for sha in part:
+            head = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
+            out[sha] = None if head.status_code == 200 else int(head.headers.get("Upload-Offset", "0"))
+    return out
+
+
+def _upload(store, hub, sha: str, offset: int) -> None:
+    """Send one blob from `offset` in chunks; after a failure ask the hub where it stands."""
+    length = store.size(sha)
+    failures = 0
+    with store.open(sha) as handle:
+        while offset < length:
+            handle.seek(offset)
+            chunk = handle.read(CHUNK)
+            try:
+                # Not retried blindly: after a cut the hub may hold part of this chunk, so ask where it is.
+                reply = hub.call("PATCH", f"/sync/v1/blobs/{sha}", body=chunk, attempts=1,
+                                 headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
+                                          "Content-Type": "application/offset+octet-stream"})
+            except Refusal as exc:
+                if exc.status not in (409, 503):
+                    raise
+                failures += exc.status == 503
+                if failures >= ATTEMPTS:
+                    raise
+                hub.sleep(0.2 * failures)
+                reply = hub.call("HEAD", f"/sync/v1/blobs/{sha}", ok=(200, 404))
+            offset = int(reply.headers.get("Upload-Offset", offset))
+            if reply.status_code == 200:
+                break
 
 
 def set_aside(db) -> list[dict]:

@@ -15,6 +15,8 @@ from .. import ids, settings
 from ..refusal import Refusal
 
 CODE_MINUTES = 10
+TOUCH_EVERY = 60  # seconds: last_seen_at is exact to this, as sessions' last_seen_at is
+CLOCK_SLACK_MS = 1000
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read off a screen and typed on a tablet
 
 
@@ -98,14 +100,26 @@ def authenticate(db, token: str | None) -> dict:
 
 def touch(db, device_id: str, *, app_version: str = "", protocol_version: str = "",
           clock_offset_ms: int | None = None) -> None:
-    """Record that a device called, with the facts the fleet view shows."""
-    now = ids.iso(ids.utc_now())
+    """Record that a device called, with the facts the fleet view shows.
+
+    Written at most once a minute unless a fact changed (a new version, a clock that moved by over a second): a
+    write costs an fsync, and a device calls many times a minute while it syncs."""
+    now = ids.utc_now()
+    row = dbm.query_one(db, "SELECT last_seen_at, app_version, protocol_version, clock_offset_ms FROM sync_devices"
+                            " WHERE id = ?", (device_id,))
+    if row is not None and row["last_seen_at"] and \
+            now - ids.parse_iso(row["last_seen_at"]) < timedelta(seconds=TOUCH_EVERY) and \
+            app_version[:40] in ("", row["app_version"]) and protocol_version[:10] in ("", row["protocol_version"]) \
+            and (clock_offset_ms is None or row["clock_offset_ms"] is not None
+                 and abs(clock_offset_ms - row["clock_offset_ms"]) <= CLOCK_SLACK_MS):
+        return
+    stamp = ids.iso(now)
     with dbm.transaction(db):
         dbm.execute(db, "UPDATE sync_devices SET last_seen_at = ?, updated_at = ?,"
                         " app_version = COALESCE(NULLIF(?, ''), app_version),"
                         " protocol_version = COALESCE(NULLIF(?, ''), protocol_version),"
                         " clock_offset_ms = COALESCE(?, clock_offset_ms) WHERE id = ?",
-                    (now, now, app_version[:40], protocol_version[:10], clock_offset_ms, device_id))
+                    (stamp, stamp, app_version[:40], protocol_version[:10], clock_offset_ms, device_id))
 
 
 def revoke(db, device_id: str, *, by: str) -> dict:

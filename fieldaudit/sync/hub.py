@@ -34,21 +34,50 @@ def receive(db, device: dict, user: dict | None, changes: list[dict], store, tra
         raise Refusal(f"A batch holds at most {MAX_CHANGES} changes.", 413)
     results = []
     with dbm.transaction(db), outbox.applying(db):
+        batch = _Batch(db, changes)
         for n, change in enumerate(changes):
-            result = _one(db, device, user, change, store, now_ms)
+            result = _one(db, device, user, change, store, now_ms, batch)
             results.append(result)
             if result["status"] == ap.WAITING:
                 # What follows may build on this row (a submission after its photo): it goes again next time.
                 results += [{"id": c.get("id"), "status": "not_attempted"} for c in changes[n + 1:]]
                 break
+        batch.flush()
         anchor = _anchor(db, device, trail_head) if trail_head else None
     return {"results": results, "anchor": anchor}
 
 
-def _one(db, device, user, change, store, now_ms) -> dict:
+class _Batch:
+    """What a batch's changes share: the results already kept under their ids (read in one query) and the new
+    ones (written in one statement), so each change costs no idempotency round trip of its own."""
+
+    def __init__(self, db, changes: list):
+        self.db, self.now, self.rows = db, ids.now_iso(), []
+        wanted = list({c["id"] for c in changes if isinstance(c, dict) and isinstance(c.get("id"), str)})
+        self.seen = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            self.seen.update((r["change_id"], r) for r in dbm.query(
+                db, f"SELECT * FROM sync_received WHERE change_id IN ({', '.join('?' * len(part))})", part))
+
+    def keep(self, change_id, device_id, fingerprint, status, reason, seq) -> None:
+        """Remember a change's first result (visible at once to a repeat later in the same batch)."""
+        row = {"change_id": change_id, "device_id": device_id, "digest": fingerprint, "status": status,
+               "reason": reason, "hub_seq": seq, "received_at": self.now}
+        self.seen[change_id] = row
+        self.rows.append(tuple(row.values()))
+
+    def flush(self) -> None:
+        """Write the kept results, inside the batch's transaction."""
+        self.db.conn.executemany("INSERT INTO sync_received (change_id, device_id, digest, status, reason, hub_seq,"
+                                 " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
+        self.rows = []
+
+
+def _one(db, device, user, change, store, now_ms, batch) -> dict:
     _check_shape(change)
     fingerprint = digest(change)
-    seen = dbm.query_one(db, "SELECT * FROM sync_received WHERE change_id = ?", (change["id"],))
+    seen = batch.seen.get(change["id"])
     if seen is not None:
         if seen["digest"] != fingerprint or seen["device_id"] != device["id"] and seen["device_id"] != \
                 device.get("installation_id"):
@@ -89,9 +118,7 @@ def _one(db, device, user, change, store, now_ms) -> dict:
             dbm.execute(db, "INSERT INTO sync_conflicts (id, change_id, device_id, tbl, row_key, reason, at)"
                             " VALUES (?, ?, ?, ?, ?, ?, ?)", (ids.new_id(), change["id"], device["id"],
                                                               change["table"], change["key"], reason, ids.now_iso()))
-    dbm.execute(db, "INSERT INTO sync_received (change_id, device_id, digest, status, reason, hub_seq, received_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (change["id"], device["id"], fingerprint, status, reason, seq, ids.now_iso()))
+    batch.keep(change["id"], device["id"], fingerprint, status, reason, seq)
     return {"id": change["id"], "status": status, "reason": reason, "seq": seq}
 
 

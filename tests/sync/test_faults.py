@@ -159,7 +159,7 @@ def test_an_upload_cut_midway_resumes_at_the_hubs_offset(hub, make_device):
         summary = {"photos": 0}
         change = {"tbl": "evidence", "data": json.dumps({"sha256": sha})}
         device.transport.wire = 0
-        assert client._upload_blobs(device.db, device.store, hubcall, change, summary) is None
+        assert client._upload_blobs(device.db, device.store, hubcall, [change], summary) == set()
     finally:
         client.CHUNK = old_chunk
     assert hub["store"].verify(sha)
