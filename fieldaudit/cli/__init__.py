@@ -79,6 +79,9 @@ def serve(host, port, threads, cert, key):
                    "offline use.")
     elif host == "127.0.0.1":
         click.echo("Only this computer can open it; start with --host 0.0.0.0 for the plant's tablets.")
+    from ..sync import background  # a paired device syncs with its hub on its own (one runner per data folder)
+
+    background.start(app.config)
     if checked:
         serve_tls(app, host, port, cert, key, options, checked)
         return
