@@ -119,7 +119,9 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 @main.command()
-def demo():
+@click.option("--hub", "with_hub", is_flag=True,
+              help="Also make a head-office hub in DATA_DIR-hub and pair the plant with it (one real sync).")
+def demo(with_hub):
     """Load the demo plant (sites, areas, workstations, a user of every role); safe to run again."""
     from .. import demo as demo_data
     from ..appdb import blob_store_of
@@ -130,7 +132,8 @@ def demo():
     click.echo(f"Data folder: {data_dir}")
     already = demo_data.is_seeded(db)
     loaded = demo_data.load(db, blob_store_of(app), hash_method=app.config["PASSWORD_HASH_METHOD"],
-                            progress=lambda m: click.echo(f"  + {m}"), echo=click.echo)
+                            progress=lambda m: click.echo(f"  + {m}"), echo=click.echo,
+                            hub_folder=data_dir.with_name(data_dir.name + "-hub") if with_hub else None)
     created = loaded.passwords
     creds = data_dir / "demo-credentials.txt"
     if created:

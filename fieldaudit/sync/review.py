@@ -50,6 +50,8 @@ def set_aside(db, site_ids: list[str] | None) -> list[dict]:
             continue
         data = json.loads(row["data"]) if row["data"] else {}
         author = _author(db, row["tbl"], row["row_key"], data)
+        if not row["reason"] and row["tbl"] == "capa_commands":  # the hub's answer came back with the command
+            row["reason"] = dbm.scalar(db, "SELECT message FROM capa_commands WHERE id = ?", (row["row_key"],)) or ""
         shown.append({**row, "fields": {k: v for k, v in data.items() if k not in _NOISE},
                       "author": names.get(author, author), "made_at": _when(row["hlc"])})
     return shown
@@ -78,8 +80,20 @@ def discard(db, change_id: str, *, by: str) -> dict:
     return {**row, "resolved_at": now, "resolved_by": by}
 
 
+def capa_conflicts(db, site_ids: list[str] | None) -> list[dict]:
+    """On a device: the conflicts merges wrote into CAPA histories (they come down from the hub), newest first."""
+    # A sync_conflict event holds (lost, kept); a refused state command (expected, its target): the hub's state kept.
+    rows = dbm.query(db, "SELECT e.capa_id, e.field, CASE e.kind WHEN 'conflict' THEN c.state ELSE e.new_value END"
+                         " AS kept, CASE e.kind WHEN 'conflict' THEN e.new_value ELSE e.old_value END AS lost,"
+                         " e.note AS reason,"
+                         " e.at, c.number AS capa_number, c.title AS capa_title, c.site_id FROM capa_events e"
+                         " JOIN capas c ON c.id = e.capa_id WHERE e.kind IN ('sync_conflict', 'conflict')"
+                         " ORDER BY e.at DESC")
+    return [r for r in rows if site_ids is None or r["site_id"] in site_ids]
+
+
 def conflicts(db, site_ids: list[str] | None, device_id: str | None = None) -> list[dict]:
-    """Merge conflicts on CAPA recorded here (on the hub: of one device when given), with their CAPA, newest first."""
+    """On the hub: merge conflicts recorded for devices' changes (of one device when given), newest first."""
     sql = ("SELECT k.*, COALESCE(p.id, a.capa_id) AS capa_id, cp.number AS capa_number, cp.title AS capa_title,"
            " cp.site_id FROM sync_conflicts k"
            " LEFT JOIN capas p ON k.tbl = 'capas' AND p.id = k.row_key"

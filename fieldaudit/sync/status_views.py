@@ -97,7 +97,7 @@ def job(job_id):
 def _render_review(db, hub, error: str | None = None):
     sites = may_sync(hub["site_ids"])
     return render_template("sync/set_aside.html", changes=review.set_aside(db, sites),
-                           conflicts=review.conflicts(db, sites), tz=_timezone(db, hub["site_ids"]), error=error)
+                           conflicts=review.capa_conflicts(db, sites), tz=_timezone(db, hub["site_ids"]), error=error)
 
 
 @bp.get("/set-aside")
