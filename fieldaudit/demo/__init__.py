@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import db as dbm
+from .. import settings
 from . import builder, capa, documents, history, hub, kpi, programme
 from .plant import describe, is_seeded, seed
 
@@ -27,6 +28,8 @@ class Loaded:
 def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], None] = lambda message: None,
          echo: Callable[[str], None] = lambda line: None, hub_folder: Path | None = None) -> Loaded:
     """The whole demo plant: people and places, audit history, CAPA, documents; each step adds only what is missing."""
+    if settings.hub_paired(db):  # `demo --hub` ran: reference data now comes from the hub, nothing to add here
+        return Loaded()
     loaded = Loaded(passwords=seed(db, hash_method=hash_method, progress=progress))
     loaded.history = history.seed_history(db, store, progress=progress)
     if loaded.history["audits"]:

@@ -137,7 +137,8 @@ def device_conflicts(device_id):
         abort(404)
     ensure_sites("manage_site", device["site_ids"])
     sites = [s for s in device["site_ids"] if current_user.can("manage_site", s)]
-    return render_template("sync/device_conflicts.html", device=device, conflicts=review.conflicts(db, sites, device_id))
+    return render_template("sync/device_conflicts.html", device=device,
+                           conflicts=review.conflicts(db, sites, device_id))
 
 
 @bp.app_context_processor

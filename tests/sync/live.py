@@ -1,8 +1,6 @@
 """A hub served over loopback (waitress) and a site server paired with it, each on its own data folder."""
 import shutil
 
-import pytest
-
 from fieldaudit import appdb, config, create_app
 from fieldaudit import db as dbm
 from fieldaudit.sync import devices, link
@@ -10,9 +8,8 @@ from tests.e2e.harness import ServerThread
 from tests.factories import FAST_HASH
 
 
-@pytest.fixture
-def live(app, db, plant, checklist_version, tmp_path, migrated_database):
-    """A hub served over loopback and a site server of PLTA paired with it (not yet synced)."""
+def live_pair(app, db, plant, tmp_path, migrated_database):
+    """A hub served over loopback and a site server of PLTA paired with it (not yet synced); a fixture's body."""
     app.config["MODE"] = "hub"
     server = ServerThread(app, threads=2)
     folder = tmp_path / "device"

@@ -2,13 +2,21 @@
 back-off while the hub does not answer; `serve` starts it only on a device and not under tests unless asked."""
 import time
 
+import pytest
+
 from fieldaudit import config, create_app
 from fieldaudit import db as dbm
 from fieldaudit import settings
 from fieldaudit.audits import data as audits
 from fieldaudit.sync import background
 from tests.factories import FAST_HASH, submit_with_findings
-from tests.sync.live import live  # noqa: F401  (fixture)
+from tests.sync.live import live_pair
+
+
+@pytest.fixture
+def live(app, db, plant, checklist_version, tmp_path, migrated_database):
+    """A hub on loopback with the test checklist, and a site server of PLTA paired with it."""
+    yield from live_pair(app, db, plant, tmp_path, migrated_database)
 
 
 def wait_for(check, seconds=60):

@@ -32,3 +32,10 @@ def test_the_demo_plant_is_paired_with_a_hub_holding_true_data(app, db, tmp_path
     page = auth.client.get("/sync/set-aside").get_data(as_text=True)
     assert "Label printer skips serial numbers" in page and "Forklift horn too quiet in bay 4" in page
     assert demo_hub.seed_hub(db, appdb.blob_store_of(app), folder) == {}  # once
+
+
+def test_the_demo_runs_again_on_a_paired_plant_and_adds_nothing(app, db, tmp_path):
+    demo.seed(db, hash_method=FAST_HASH)
+    demo_hub.seed_hub(db, appdb.blob_store_of(app), tmp_path / "demo-hub", hash_method=FAST_HASH)
+    again = demo.load(db, appdb.blob_store_of(app), hash_method=FAST_HASH, hub_folder=tmp_path / "demo-hub")
+    assert again.passwords == {} and again.hub == {}

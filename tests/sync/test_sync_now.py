@@ -8,7 +8,13 @@ from fieldaudit import db as dbm
 from fieldaudit.refusal import Refusal
 from fieldaudit.sync import devices, link, status
 from tests.factories import Auth
-from tests.sync.live import live  # noqa: F401  (fixture)
+from tests.sync.live import live_pair
+
+
+@pytest.fixture
+def live(app, db, plant, checklist_version, tmp_path, migrated_database):
+    """A hub on loopback with the test checklist, and a site server of PLTA paired with it."""
+    yield from live_pair(app, db, plant, tmp_path, migrated_database)
 
 
 def test_sync_now_runs_in_the_background_and_shows_the_summary(live, plant):
