@@ -52,7 +52,7 @@ def set_aside(db, site_ids: list[str] | None) -> list[dict]:
         author = _author(db, row["tbl"], row["row_key"], data)
         if not row["reason"] and row["tbl"] == "capa_commands":  # the hub's answer came back with the command
             row["reason"] = dbm.scalar(db, "SELECT message FROM capa_commands WHERE id = ?", (row["row_key"],)) or ""
-        shown.append({**row, "fields": {k: v for k, v in data.items() if k not in _NOISE},
+        shown.append({**row, "fields": {k: v for k, v in data.items() if k not in _NOISE and v not in (None, "")},
                       "author": names.get(author, author), "made_at": _when(row["hlc"])})
     return shown
 
