@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .stations.views import bp as stations_bp
     from .sync.admin_views import bp as sync_admin_bp
     from .sync.api import bp as sync_api_bp
+    from .sync.status_views import bp as sync_ui_bp
 
     app = Flask(__name__, template_folder=str(paths.resource("templates")),
                 static_folder=str(paths.resource("static")),
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(scan_bp)
     app.register_blueprint(sync_api_bp)
     app.register_blueprint(sync_admin_bp)
+    app.register_blueprint(sync_ui_bp)
     app.register_blueprint(kpi_bp)
     app.register_blueprint(programme_bp)
     offline_views.init_app(app)

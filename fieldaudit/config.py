@@ -97,6 +97,11 @@ SETTINGS = {
     "SERVER_THREADS": (8, "a whole number of threads ≥ 1", _whole(1)),
     "CONNECTION_LIMIT": (500, "a whole number of connections ≥ 10", _whole(10)),
     "CHANNEL_TIMEOUT": (60, "a whole number of seconds ≥ 5", _whole(5)),
+    # A paired device syncs with its hub this often while the hub answers (and backs off while it does not).
+    "SYNC_INTERVAL_MINUTES": (5, "a whole number of minutes ≥ 1", _whole(1)),
+    # Whether `fieldaudit serve` runs that background sync; unset: yes, except under a test run (PYTEST_CURRENT_TEST
+    # in the environment), so test servers only sync when a test asks.
+    "BACKGROUND_SYNC": (None, "true or false", _optional(_flag)),
     "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
     # Generated report files (PDFs of background jobs) are private: removed, and no longer served, after this.
     "REPORT_KEEP_HOURS": (24, "a whole number of hours ≥ 1", _whole(1)),

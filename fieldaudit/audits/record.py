@@ -5,6 +5,7 @@ from .. import ids, settings, trail
 from ..capa import triage
 from ..checklists import rules
 from ..programme import start as programme_start
+from ..sync import background as sync_background
 from .data import (AuditError, MissingItems, answers_of, checklist_of, get_audit, out_of_scope, photo_counts,
                    values)
 
@@ -113,6 +114,7 @@ def submit(db, audit_id: str, signer: dict, meaning: str = MEANING_PERFORMED, *,
         # In the same transaction: a submitted audit's nonconformities are on the CAPA triage list, or nothing is.
         triage.enqueue_findings(db, audit_id, signer["id"])
         programme_start.mark_done(db, audit_id, now, audit["timezone"])  # the scheduled audit it did, if any
+        dbm.after_commit(db, "sync-wake", sync_background.wake)  # a paired device sends it to the hub at once
     return get_audit(db, audit_id), True
 
 

@@ -79,6 +79,9 @@ def serve(host, port, threads, cert, key):
                    "offline use.")
     elif host == "127.0.0.1":
         click.echo("Only this computer can open it; start with --host 0.0.0.0 for the plant's tablets.")
+    from ..sync import background  # a paired device syncs with its hub on its own (one runner per data folder)
+
+    background.start(app.config)
     if checked:
         serve_tls(app, host, port, cert, key, options, checked)
         return
@@ -116,7 +119,9 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 @main.command()
-def demo():
+@click.option("--hub", "with_hub", is_flag=True,
+              help="Also make a head-office hub in DATA_DIR-hub and pair the plant with it (one real sync).")
+def demo(with_hub):
     """Load the demo plant (sites, areas, workstations, a user of every role); safe to run again."""
     from .. import demo as demo_data
     from ..appdb import blob_store_of
@@ -127,7 +132,8 @@ def demo():
     click.echo(f"Data folder: {data_dir}")
     already = demo_data.is_seeded(db)
     loaded = demo_data.load(db, blob_store_of(app), hash_method=app.config["PASSWORD_HASH_METHOD"],
-                            progress=lambda m: click.echo(f"  + {m}"), echo=click.echo)
+                            progress=lambda m: click.echo(f"  + {m}"), echo=click.echo,
+                            hub_folder=data_dir.with_name(data_dir.name + "-hub") if with_hub else None)
     created = loaded.passwords
     creds = data_dir / "demo-credentials.txt"
     if created:

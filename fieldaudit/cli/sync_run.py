@@ -8,7 +8,7 @@ def run_once() -> None:
     """Sync this site server with its hub once and print what moved."""
     from .. import appdb, settings
     from ..refusal import Refusal
-    from ..sync import client, outbox
+    from ..sync import client, outbox, status
 
     app = make_app()
     db = open_db(app)
@@ -24,7 +24,7 @@ def run_once() -> None:
                 state["done"] = done
 
         try:
-            summary = client.sync_once(db, appdb.blob_store_of(app), progress)
+            summary = status.run(db, appdb.blob_store_of(app), progress)  # recorded for the header, reported to the hub
         except Refusal as exc:
             fail(exc.message)
     click.echo(f"Pushed {summary['pushed']}, pulled {summary['pulled']}, photos {summary['photos']}, "

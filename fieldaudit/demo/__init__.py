@@ -3,9 +3,11 @@ and photos (history), CAPA in every state (capa) and controlled documents (docum
 and is safe to run again."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import db as dbm
-from . import builder, capa, documents, history, kpi, programme
+from .. import settings
+from . import builder, capa, documents, history, hub, kpi, programme
 from .plant import describe, is_seeded, seed
 
 __all__ = ["Loaded", "describe", "is_seeded", "load", "seed"]
@@ -20,11 +22,14 @@ class Loaded:
     capas: int = 0
     documents: dict = field(default_factory=dict)
     programme: dict = field(default_factory=dict)
+    hub: dict = field(default_factory=dict)
 
 
 def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], None] = lambda message: None,
-         echo: Callable[[str], None] = lambda line: None) -> Loaded:
+         echo: Callable[[str], None] = lambda line: None, hub_folder: Path | None = None) -> Loaded:
     """The whole demo plant: people and places, audit history, CAPA, documents; each step adds only what is missing."""
+    if settings.hub_paired(db):  # `demo --hub` ran: reference data now comes from the hub, nothing to add here
+        return Loaded()
     loaded = Loaded(passwords=seed(db, hash_method=hash_method, progress=progress))
     loaded.history = history.seed_history(db, store, progress=progress)
     if loaded.history["audits"]:
@@ -39,4 +44,6 @@ def load(db, store, *, hash_method: str = "scrypt", progress: Callable[[str], No
     if builder.seed_builder(db):
         echo("Checklist builder: forklift-check has two versions to compare; a weld cell draft is in progress.")
     loaded.programme = programme.seed_programme(db, store, progress=progress)
+    if hub_folder is not None:  # last: once paired, reference data is read-only here
+        loaded.hub = hub.seed_hub(db, store, hub_folder, hash_method=hash_method, echo=echo)
     return loaded

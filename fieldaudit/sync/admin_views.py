@@ -9,7 +9,7 @@ from ..appdb import get_db
 from ..auth.access import ensure, ensure_found, ensure_sites, sites_with
 from ..stations import data as stations
 from ..stations import qr
-from . import devices, link
+from . import devices, fleet, link
 
 bp = Blueprint("sync_admin", __name__, url_prefix="/admin")
 
@@ -27,9 +27,9 @@ def _device_only() -> None:
 def _fleet(db, site_ids: list[str] | None) -> list[dict]:
     """The devices whose sites this admin manages (every site for a group admin)."""
     rows = devices.list_devices(db)
-    if site_ids is None:
-        return rows
-    return [d for d in rows if set(d["site_ids"]) <= set(site_ids)]
+    if site_ids is not None:
+        rows = [d for d in rows if set(d["site_ids"]) <= set(site_ids)]
+    return fleet.fleet(db, rows)
 
 
 def _render_devices(db, code: str | None = None, code_sites: list[dict] | None = None, error: str | None = None):

@@ -101,3 +101,4 @@ def whoami():
                    user_id=g.device_user["id"] if g.device_user else None, protocol=PROTOCOL_VERSION)
 
 from . import routes  # noqa: E402,F401  -- push, pull and blobs (routes.py) register on this blueprint
+from . import report_hook  # noqa: E402,F401  -- the fleet view's device report (report_hook.py)
