@@ -110,8 +110,9 @@ def main() -> int:
             context.set_offline(False)
             start = time.perf_counter()
             page.evaluate("() => window.FAQueue.replay()")
-            page.wait_for_function("() => window.FAQueue.state.records.length === 0", timeout=120_000,
-                                   polling=50)
+            # Done when the replayer has stopped with nothing left: its last removals from the store are awaited.
+            page.wait_for_function("() => !window.FAQueue.state.replaying && "
+                                   "window.FAQueue.state.records.length === 0", timeout=120_000, polling=50)
             replay = time.perf_counter() - start
             landed = len(live.rows("SELECT key FROM idempotency_keys"))
             plain, keyed = in_process(live, open_audit(live)["id"], taps)
