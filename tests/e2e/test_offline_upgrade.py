@@ -1,6 +1,5 @@
 """A static-files upgrade deployed while the tablet holds queued changes (issue 13's last fault): the new worker
 and the new hashed scripts take over, and what waited replays once under them — nothing lost, nothing doubled."""
-import re
 
 import pytest
 from PIL import Image
@@ -9,7 +8,7 @@ from playwright.sync_api import expect
 from fieldaudit import assets
 
 from .harness import login
-from .test_offline_queue import OFFLINE_NOISE, open_audit, queued, rows, tap
+from .test_offline_queue import OFFLINE_NOISE, all_saved, open_audit, queued, rows, tap
 
 pytestmark = pytest.mark.slow
 # The deploy: new content hashes for the stylesheet and the queue's own scripts, so the worker's version changes.
@@ -62,7 +61,7 @@ def test_changes_queued_before_a_static_upgrade_replay_once_after_it(live_server
             && window.__names.some(n => n.startsWith('fieldaudit-static-'))""", arg=old, timeout=30_000)
         again.wait_for_function("""() => document.querySelector('script[src*="queue."]')
             && [...document.scripts].some(s => s.src.includes('abcdef0123'))""", timeout=20_000)
-        expect(again.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=30_000)
+        all_saved(again)
         assert queued(again) == []
         assert len(static_caches(again)) == 1
     finally:
