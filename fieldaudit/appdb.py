@@ -1,14 +1,27 @@
 """The request's database connection, bound to Flask (data functions take the database as an argument)."""
+import threading
+
+import sqlite_utils
 from flask import current_app, g
 
 from . import config, jobs
 from . import db as dbm
 
 
+POOL = "fieldaudit.connections"
+
+
 def get_db():
-    """The connection of this request, opened on first use."""
+    """The connection of this request: the serving thread's own, opened on its first request and kept."""
     if "db" not in g:
-        g.db = dbm.connect(config.database_path(current_app.config))
+        # Opening costs ~20 ms: SQLite parses the whole schema (a hundred outbox triggers) on a connection's first
+        # statement, and the last close checkpoints the WAL. Kept per thread, a request pays neither (issue 13:
+        # the replay of 300 answers). A fresh wrapper per request drops anything a request hung on the last one.
+        pool = current_app.extensions.setdefault(POOL, threading.local())
+        conn = getattr(pool, "conn", None)
+        if conn is None:
+            conn = pool.conn = dbm.connect(config.database_path(current_app.config)).conn
+        g.db = sqlite_utils.Database(conn)
     return g.db
 
 
@@ -25,9 +38,17 @@ def get_blob_store():
 
 
 def close_db(exc=None) -> None:
-    """Close the request's connection."""
+    """Give the request's connection back to its thread; after an error it is closed instead."""
     db = g.pop("db", None)
-    if db is not None:
+    if db is None:
+        return
+    if db.conn.in_transaction:  # a write the request left open is never carried into the next request
+        db.conn.execute("ROLLBACK")
+        exc = exc or True
+    if exc is not None:
+        pool = current_app.extensions.get(POOL)
+        if pool is not None and getattr(pool, "conn", None) is db.conn:
+            pool.conn = None
         db.conn.close()
 
 

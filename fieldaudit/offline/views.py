@@ -6,12 +6,15 @@ from flask_login import current_user
 
 from ..appdb import get_db
 from ..assets import asset_url
+from ..audits import data as audits
 from ..audits.blueprint import own_open_audit
+from ..auth.access import sites_with
 from . import shell, urls
 
 bp = Blueprint("offline", __name__)
 WORKER_TEMPLATE = "offline/sw.js"
 OFFLINE_TEMPLATE = "offline/offline.html"
+MINE_LIMIT = 50  # a tablet's storage, not a whole site's backlog: an auditor runs a handful of audits at once
 
 
 def _source(name: str) -> str:
@@ -67,6 +70,25 @@ def audit_urls(audit_id):
                    redirects=urls.audit_redirects(db, audit))
 
 
+@bp.get("/offline/mine")
+def my_audits():
+    """The audits the signed-in auditor runs (in progress, theirs, at sites where they still run audits): what
+    "Take my audits offline" and the home screen store without opening each one."""
+    sites = sites_with("run_audits", message="Your role does not include running audits.")
+    mine = audits.list_audits(get_db(), site_ids=sites, status="in_progress", auditor_id=current_user.id,
+                              limit=MINE_LIMIT)
+    return jsonify(audits=[{**urls.describe(a), "list": url_for("offline.audit_urls", audit_id=a["id"])}
+                           for a in mine])
+
+
+def runs_audits() -> bool:
+    """Whether the signed-in person runs audits anywhere (offline.js asks for their audits only then)."""
+    if not current_user.is_authenticated:
+        return False
+    sites = current_user.site_ids_with("run_audits")
+    return sites is None or bool(sites)
+
+
 def user_header(response):
     """after_request: tell the service worker whose pages it may answer with offline (no header: nobody's). Only on
     pages: asking who is signed in costs a session lookup a static file or a JSON answer does not need."""
@@ -92,4 +114,5 @@ def init_app(app) -> None:
     """Register the blueprint, the header the worker reads and the template helpers of offline/_head.html."""
     app.register_blueprint(bp)
     app.after_request(user_header)
-    app.jinja_env.globals.update(offline_shell=shell_version, offline_audits_prefix=audits_prefix)
+    app.jinja_env.globals.update(offline_shell=shell_version, offline_audits_prefix=audits_prefix,
+                                 offline_runs_audits=runs_audits)

@@ -141,6 +141,56 @@
     });
   }
 
+  // Every audit the signed-in auditor runs, without opening each (This tablet's button, and the home screen when
+  // it opens online): one audit after another, since the same site server renders every tablet's pages; audits
+  // stored recently by this app version are skipped unless asked. Progress shows in the On this tablet box.
+  var taking = null;
+  function takeMine(force) {
+    if (!data.mine) { return Promise.resolve(null); }
+    if (taking) { return taking; }
+    var box = document.getElementById("on-this-tablet");
+    var status = box ? box.querySelector(".take-progress") : null;
+    function say(text) { if (status) { status.textContent = text; } }
+    function fresh(meta) { return meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS; }
+    taking = fetch(data.mine, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("the server did not list your audits (" + r.status + ")"); }
+        return r.json();
+      }).then(function (mine) {
+        return storedAudits().then(function (stored) {
+          var todo = mine.audits.filter(function (a) {
+            return force || !fresh(stored.find(function (s) { return s.id === a.id; }));
+          });
+          var done = 0, failed = 0;
+          if (box && todo.length) { box.hidden = false; }
+          return todo.reduce(function (chain, a) {
+            return chain.then(function () {
+              say("Taking your audits offline: " + done + " of " + todo.length + " stored…");
+              return takeAudit(a.list).then(function () { done++; }, function () { failed++; }).then(renderStored);
+            });
+          }, Promise.resolve()).then(function () {
+            if (!mine.audits.length) { say("You have no audit in progress to take offline."); }
+            else if (!todo.length) { say("Your " + mine.audits.length + " audits in progress are on this tablet."); }
+            else {
+              say(done + " of " + todo.length + " audits stored on this tablet" + (failed ? "; " + failed +
+                  " could not be stored: try again while online." : "."));
+            }
+            if (done) { persist(); }
+            return { listed: mine.audits.length, taken: done, failed: failed };
+          });
+        });
+      }).catch(function (error) {
+        say("Could not take your audits offline: " + error.message);
+        return null;
+      }).then(function (result) { taking = null; return result; });
+    return taking;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!(event.target.closest && event.target.closest("button.take-mine-now"))) { return; }
+    takeMine(true);
+  });
+
   // The section just saved online is stored again, so reopening it offline shows what the server has.
   var refreshTimer = null;
   function refreshThisPage() {
@@ -298,13 +348,18 @@
         return navigator.serviceWorker.register(data.sw, { scope: data.scope }).then(function (registration) {
           watchUpgrades(registration);
           return navigator.serviceWorker.ready;
-        }).then(maybeTake);
+        }).then(maybeTake).then(autoTake);
       }
-      return maybeTake();
+      maybeTake();
+      return autoTake();
     }).catch(function (error) { console.warn("FieldAudit offline:", error.message); });
   }
 
-  window.FieldAuditOffline = { takeAudit: takeAudit, storedAudits: storedAudits, removeAudit: removeAudit,
+  function autoTake() {
+    if (data.autoTake !== undefined && navigator.onLine) { return takeMine(false); }
+  }
+
+  window.FieldAuditOffline = { takeMine: takeMine, takeAudit: takeAudit, storedAudits: storedAudits, removeAudit: removeAudit,
                                refreshThisPage: refreshThisPage, persist: persist };
   start();
 })();

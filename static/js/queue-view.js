@@ -43,6 +43,8 @@
   function render(state) {
     var el = strip();
     if (!el) { return; }
+    // From here the strip speaks for the tablet's store (the server's "All saved" is written before it is read).
+    el.setAttribute("data-read", "");
     var waiting = state.records.filter(function (r) { return r.state === "waiting"; });
     var aside = state.records.filter(function (r) { return r.state === "aside"; });
     var text = el.querySelector(".queue-text");

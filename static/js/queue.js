@@ -185,7 +185,9 @@
     return send(record, token).then(function (response) {
       var status = response.status;
       if (response.type === "opaqueredirect" || (status >= 200 && status < 400)) {
-        return Store.remove(record.key).then(function () { return { outcome: "done", token: token }; });
+        // The next change is sent while this one leaves the store: the server has applied it, and should the page
+        // close first, its repeat under the same key gets the stored response (exactly once either way).
+        return { outcome: "done", token: token, removed: Store.remove(record.key) };
       }
       if (status === 401) { return { outcome: "paused", token: token }; }
       if (status >= 500) {
@@ -226,23 +228,38 @@
       var waiting = records.filter(function (r) { return r.state === "waiting"; });
       var token = meta("csrf-token");
       var i = 0;
+      var removals = [];
+      var shown = 0;
       function next() {
         if (i >= waiting.length) { return "empty"; }
         var record = waiting[i++];
         return replayOne(record, token, false).then(function (result) {
           token = result.token;
           if (result.outcome === "offline" || result.outcome === "paused") { return result.outcome; }
-          if (channel) { channel.postMessage("changed"); }
+          if (result.removed) { removals.push(result.removed); }
+          // Each change leaves the strip at once, but the strip, the overlay and the other tabs are told at most
+          // every 250 ms: re-reading the whole store after each of 300 changes made the replay quadratic.
+          state.records = state.records.filter(function (r) { return r.key !== record.key || result.outcome === "aside"; });
           document.dispatchEvent(new CustomEvent("fieldaudit:replayed", { detail: { record: record, outcome: result.outcome } }));
-          return refresh().then(next);
+          if (result.outcome === "aside" || Date.now() - shown > 250) {
+            shown = Date.now();
+            return Promise.all(removals).then(function () {
+              if (channel) { channel.postMessage("changed"); }
+              return refresh();
+            }).then(next);
+          }
+          return next();
         });
       }
-      return next();
+      return next().then(function (outcome) {
+        return Promise.all(removals).then(function () { return outcome; }, function () { return outcome; });
+      });
     }).then(function (outcome) {
       state.replaying = false;
       state.paused = outcome === "paused";
       state.offline = outcome === "offline";
       backoff = outcome === "offline" ? Math.min(backoff + 1, 6) : 0;
+      if (channel) { channel.postMessage("changed"); }
       return refresh().then(schedule);
     }, function () {
       state.replaying = false;

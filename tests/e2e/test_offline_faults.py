@@ -10,7 +10,7 @@ import waitress
 from playwright.sync_api import expect
 
 from .harness import login, serve_demo
-from .test_offline_queue import OFFLINE_NOISE, open_audit, queued, tap
+from .test_offline_queue import OFFLINE_NOISE, all_saved, open_audit, queued, tap
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def test_a_change_whose_response_was_lost_after_the_commit_lands_once(live_serve
     expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
     holding.clear()
     assert answers_of(server, audit["id"]) == {"guard": "yes"}  # the server has it already
-    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=30_000)  # the timer
+    all_saved(page)  # the timer
     assert replayed == ["true"]
     assert len(set(lost)) == 1  # every try carried the one key of the one change
     assert [r["key"] for r in server.rows("SELECT key FROM idempotency_keys")] == lost[:1]
@@ -80,7 +80,7 @@ def test_a_replay_cut_off_half_way_goes_on_where_it_stopped(live_server, new_pag
     assert len(queued(page)) == 3
     page.unroute(re.compile(r".*/answers/.*"))
     page.evaluate("() => window.FAQueue.replay()")  # as the timer or the next page load would
-    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    all_saved(page)
     assert answers_of(server, audit["id"]) == {"guard": "yes", "label": "pass"}
     assert len(server.rows("SELECT key FROM idempotency_keys")) == 6
 
@@ -106,7 +106,7 @@ def test_the_server_stopped_mid_section_and_started_again(tmp_path, new_page):
         thread.thread = threading.Thread(target=restarted.run, daemon=True)
         thread.thread.start()
         # No online event (the browser never lost its network): the back-off timer finds the server again.
-        expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=45_000)
+        all_saved(page)
         assert answers_of(server, audit["id"]) == {"guard": "no", "why": "Removed for cleaning", "label": "fail"}
     finally:
         try:
@@ -136,7 +136,7 @@ def test_the_service_workers_offline_answer_queues_and_a_stale_token_is_renewed(
     page.evaluate("() => document.querySelector('meta[name=csrf-token]').setAttribute('content', 'stale')")
     page.unroute("**/answers/guard")
     page.evaluate("() => window.FAQueue.replay()")
-    expect(page.locator("#queue-status")).to_have_text(re.compile("All saved"), timeout=20_000)
+    all_saved(page)
     assert answers_of(server, audit["id"]) == {"guard": "no"}
     assert page.evaluate("() => document.querySelector('meta[name=csrf-token]').content") != "stale"
 
@@ -154,7 +154,7 @@ def test_leaving_while_a_save_is_on_its_way_asks_first(live_server, new_page):
     page.locator("h1").click()  # a user gesture on the page, which Chromium wants before it asks
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-    page.close(run_before_unload=True)
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog", timeout=20_000):  # as soon as it comes, not after a fixed wait
+        page.close(run_before_unload=True)
     assert dialogs == ["beforeunload"]
     held[0].continue_()

@@ -147,3 +147,35 @@ def test_storing_the_pages_does_not_move_resume(auth, db, audit):
     # Opened by the auditor, a section is where Resume goes next.
     auth.client.get(f"/audits/{audit['id']}/sections/more")
     assert audits.get_audit(db, audit["id"])["current_section"] == "more"
+
+
+def test_my_audits_are_those_i_run_in_progress_at_sites_where_i_still_run_audits(auth, db, plant, two_roles,
+                                                                                 checklist_version):
+    auth.login("pat")
+    submitted = audits.create_audit(db, site=plant["a"], checklist_version_id=checklist_version["id"],
+                                    auditor_id=two_roles["user"]["id"])
+    execute(db, "UPDATE audits SET status = 'submitted' WHERE id = ?", (submitted["id"],))
+    response = auth.client.get("/offline/mine")
+    assert response.status_code == 200
+    mine = response.get_json()["audits"]
+    # Not PLTC's (operator there now), not PLTB's (no role), not another auditor's, not a submitted one.
+    assert [a["id"] for a in mine] == [two_roles["own_a"]["id"]]
+    assert mine[0]["list"] == f"/offline/audits/{two_roles['own_a']['id']}"
+    assert auth.client.get(mine[0]["list"]).status_code == 200
+
+
+def test_my_audits_are_asked_for_only_by_people_who_run_audits(auth, plant):
+    auth.login("op.a")
+    assert auth.client.get("/offline/mine").status_code == 403
+    assert "data-mine" not in auth.client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("aud.a")
+    home = auth.client.get("/").get_data(as_text=True)
+    assert 'data-mine="/offline/mine" data-auto-take' in home and "Take my audits offline" in home
+    # Elsewhere the button is there, but only the home screen takes them by itself.
+    tablet = auth.client.get("/tablet").get_data(as_text=True)
+    assert 'data-mine="/offline/mine"' in tablet and "data-auto-take" not in tablet
+
+
+def test_my_audits_need_sign_in(client):
+    assert client.get("/offline/mine").status_code in (302, 401)
