@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..checklists import SEVERITIES, SEVERITY_LABELS
-from . import capas, charts, findings, programme, scores
+from . import capas, charts, findings, programme, rollup, scores
 from .scope import Scope
 
 TOP_CLAUSES = 10
@@ -17,6 +17,7 @@ REPEATS_SHOWN = 25  # the newest repeats on the page; the CSV and the PDF list t
 
 def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTHS) -> dict:
     """Every figure of the dashboard for a scope."""
+    rollup.prepare(db, scope)
     repeat_rows = findings.repeats(db, scope, repeat_months)
     clause_rows = findings.by_clause(db, scope)
     effectiveness = capas.effectiveness(db, scope)

@@ -8,6 +8,7 @@ comparable when a checklist is edited or replaced.
 from datetime import timedelta
 
 from .. import db as dbm
+from . import rollup
 from ..checklists import SEVERITIES
 from .scope import Scope, add_months, bounds_cte, marks
 
@@ -15,15 +16,17 @@ NONCONFORMITIES = ("major", "minor")
 NO_CLAUSE = "(no clause)"
 DEFAULT_REPEAT_MONTHS = 6
 
-_FROM = (" FROM months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'"
-         " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi JOIN findings f ON f.audit_id = a.id")
+
+
+def _sums(*severities) -> str:
+    return "".join(f" SUM(CASE WHEN r.severity = '{s}' THEN r.findings ELSE 0 END) AS {s}," for s in severities)
 
 
 def by_severity(db, scope: Scope) -> list[dict]:
     """(month, major, minor, observation, ofi, total) for every month of the period, empty months included."""
-    cte, params = bounds_cte(scope)
-    sums = ", ".join(f"SUM(CASE WHEN f.severity = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in SEVERITIES)
-    rows = dbm.query(db, f"{cte} SELECT m.month, {sums}, COUNT(*) AS total" + _FROM + " GROUP BY m.month", params)
+    cte, params, source = rollup.finding_rows(db, scope)
+    rows = dbm.query(db, f"{cte} SELECT r.month,{_sums(*SEVERITIES)} SUM(r.findings) AS total"
+                         f" FROM ({source}) r GROUP BY r.month", params)
     found = {r["month"]: r for r in rows}
     empty = {s: 0 for s in SEVERITIES} | {"total": 0}
     return [found.get(month) or {"month": month, **empty} for month in scope.months]
@@ -32,12 +35,10 @@ def by_severity(db, scope: Scope) -> list[dict]:
 def by_clause(db, scope: Scope) -> list[dict]:
     """(clause, major, minor, total) of the period's nonconformities per clause, most first; findings that cite
     no clause are one row, NO_CLAUSE."""
-    cte, params = bounds_cte(scope)
-    clause = f"COALESCE(NULLIF(TRIM(f.clause), ''), '{NO_CLAUSE}')"
-    return dbm.query(db, f"{cte} SELECT {clause} AS clause,"
-                         " SUM(CASE WHEN f.severity = 'major' THEN 1 ELSE 0 END) AS major,"
-                         " SUM(CASE WHEN f.severity = 'minor' THEN 1 ELSE 0 END) AS minor, COUNT(*) AS total" + _FROM +
-                         f" WHERE f.severity IN ({marks(NONCONFORMITIES)}) GROUP BY {clause}"
+    cte, params, source = rollup.finding_rows(db, scope)
+    clause = f"COALESCE(NULLIF(r.clause, ''), '{NO_CLAUSE}')"
+    return dbm.query(db, f"{cte} SELECT {clause} AS clause,{_sums(*NONCONFORMITIES)} SUM(r.findings) AS total"
+                         f" FROM ({source}) r WHERE r.severity IN ({marks(NONCONFORMITIES)}) GROUP BY {clause}"
                          " ORDER BY total DESC, clause", [*params, *NONCONFORMITIES])
 
 
@@ -45,23 +46,22 @@ def clause_trend(db, scope: Scope, clauses: list[str]) -> list[dict]:
     """(month, clause, total) nonconformities per month for the clauses asked."""
     if not clauses:
         return []
-    cte, params = bounds_cte(scope)
-    return dbm.query(db, f"{cte} SELECT m.month, TRIM(f.clause) AS clause, COUNT(*) AS total" + _FROM +
-                         f" WHERE f.severity IN ({marks(NONCONFORMITIES)}) AND TRIM(f.clause) IN ({marks(clauses)})"
-                         " GROUP BY m.month, TRIM(f.clause) ORDER BY m.month, clause",
+    cte, params, source = rollup.finding_rows(db, scope)
+    return dbm.query(db, f"{cte} SELECT r.month, r.clause, SUM(r.findings) AS total FROM ({source}) r"
+                         f" WHERE r.severity IN ({marks(NONCONFORMITIES)}) AND r.clause IN ({marks(clauses)})"
+                         " GROUP BY r.month, r.clause ORDER BY r.month, r.clause",
                      [*params, *NONCONFORMITIES, *clauses])
 
 
 def by_area(db, scope: Scope) -> list[dict]:
     """(area_id, area, major, minor, total) of the period's nonconformities per area of the audit (or of its
     workstation); audits of no area are one row with area_id ''."""
-    cte, params = bounds_cte(scope)
+    cte, params, source = rollup.finding_rows(db, scope)
     return dbm.query(db, f"{cte} SELECT COALESCE(ar.id, '') AS area_id, COALESCE(ar.name, '(no area)') AS area,"
-                         " SUM(CASE WHEN f.severity = 'major' THEN 1 ELSE 0 END) AS major,"
-                         " SUM(CASE WHEN f.severity = 'minor' THEN 1 ELSE 0 END) AS minor, COUNT(*) AS total" + _FROM +
-                         " LEFT JOIN workstations w ON w.id = a.workstation_id"
-                         " LEFT JOIN areas ar ON ar.id = COALESCE(a.area_id, w.area_id)"
-                         f" WHERE f.severity IN ({marks(NONCONFORMITIES)}) GROUP BY ar.id, ar.name"
+                         f"{_sums(*NONCONFORMITIES)} SUM(r.findings) AS total FROM ({source}) r"
+                         " LEFT JOIN workstations w ON w.id = NULLIF(r.workstation_id, '')"
+                         " LEFT JOIN areas ar ON ar.id = COALESCE(NULLIF(r.area_id, ''), w.area_id)"
+                         f" WHERE r.severity IN ({marks(NONCONFORMITIES)}) GROUP BY ar.id, ar.name"
                          " ORDER BY total DESC, area", [*params, *NONCONFORMITIES])
 
 

@@ -60,6 +60,7 @@ class Scope:
     start: date
     end: date
     today: dict = field(default_factory=dict)  # site id -> local date "today" (defaults to the site's clock)
+    rollup: bool = True  # read whole months from the monthly roll-up (0024); False: from the audits only
 
     @property
     def site_ids(self) -> list[str]:
@@ -90,13 +91,14 @@ class Scope:
         return rows
 
 
-def make_scope(sites, start: date | None = None, end: date | None = None, today: dict | None = None) -> Scope:
+def make_scope(sites, start: date | None = None, end: date | None = None, today: dict | None = None,
+               rollup: bool = True) -> Scope:
     """A scope over sites; the period defaults to the last 12 months of the first site's calendar."""
     sites = tuple(sites)
     if start is None or end is None:
         default_start, default_end = default_period(sites[0]["timezone"]) if sites else (date.today(),) * 2
         start, end = start or default_start, end or default_end
-    return Scope(sites, start, end, dict(today or {}))
+    return Scope(sites, start, end, dict(today or {}), rollup)
 
 
 def bounds_cte(scope: Scope, name: str = "months") -> tuple[str, list]:

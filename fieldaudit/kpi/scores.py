@@ -5,10 +5,11 @@ Its score is the one signed at submission (`audits.score_percent`); an audit wit
 and is counted but not averaged.
 """
 from .. import db as dbm
-from .scope import Scope, bounds_cte
+from . import rollup
+from .scope import Scope
 
-# What a score can be grouped by: (key expression, label expression) over audits a, sites s, checklists c,
-# areas ar (the audit's area, or its workstation's) and workstations w.
+# What a score can be grouped by: (key expression, label expression) over audit rows r (rollup.audit_rows), sites
+# s, checklists c, areas ar (the audit's area, or its workstation's) and workstations w.
 GROUPS = {
     "checklist": ("c.id", "c.title"),
     "site": ("s.id", "s.code"),
@@ -16,12 +17,12 @@ GROUPS = {
     "workstation": ("COALESCE(w.id, '')", "COALESCE(w.code || ' ' || w.name, '(no workstation)')"),
 }
 
-_FROM = (" FROM months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'"
-         " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi"
-         " JOIN sites s ON s.id = a.site_id"
-         " JOIN checklist_versions v ON v.id = a.checklist_version_id JOIN checklists c ON c.id = v.checklist_id"
-         " LEFT JOIN workstations w ON w.id = a.workstation_id"
-         " LEFT JOIN areas ar ON ar.id = COALESCE(a.area_id, w.area_id)")
+_JOINS = (" JOIN sites s ON s.id = r.site_id"
+          " JOIN checklist_versions v ON v.id = r.checklist_version_id JOIN checklists c ON c.id = v.checklist_id"
+          " LEFT JOIN workstations w ON w.id = NULLIF(r.workstation_id, '')"
+          " LEFT JOIN areas ar ON ar.id = COALESCE(NULLIF(r.area_id, ''), w.area_id)")
+_SUMS = (" SUM(r.audits) AS audits, SUM(r.scored) AS scored,"
+         " SUM(r.score_sum) / NULLIF(SUM(r.scored), 0) AS average")
 
 
 def _group(by: str) -> tuple[str, str]:
@@ -33,30 +34,26 @@ def _group(by: str) -> tuple[str, str]:
 def monthly(db, scope: Scope, by: str = "checklist") -> list[dict]:
     """(month, key, label, audits, scored, average) per month and group, months in order."""
     key, label = _group(by)
-    cte, params = bounds_cte(scope)
-    return dbm.query(db, f"{cte} SELECT m.month, {key} AS key, {label} AS label, COUNT(*) AS audits,"
-                         " COUNT(a.score_percent) AS scored, AVG(a.score_percent) AS average" + _FROM +
-                         f" GROUP BY m.month, {key}, {label} ORDER BY m.month, {label}", params)
+    cte, params, source = rollup.audit_rows(db, scope)
+    return dbm.query(db, f"{cte} SELECT r.month, {key} AS key, {label} AS label," + _SUMS +
+                         f" FROM ({source}) r" + _JOINS +
+                         f" GROUP BY r.month, {key}, {label} ORDER BY r.month, {label}", params)
 
 
 def overall(db, scope: Scope, by: str = "checklist") -> list[dict]:
     """(key, label, audits, scored, average, low, high) per group over the whole period (average of audits,
     not of monthly averages), by label."""
     key, label = _group(by)
-    cte, params = bounds_cte(scope)
-    return dbm.query(db, f"{cte} SELECT {key} AS key, {label} AS label, COUNT(*) AS audits,"
-                         " COUNT(a.score_percent) AS scored, AVG(a.score_percent) AS average,"
-                         " MIN(a.score_percent) AS low, MAX(a.score_percent) AS high" + _FROM +
-                         f" GROUP BY {key}, {label} ORDER BY {label}", params)
+    cte, params, source = rollup.audit_rows(db, scope)
+    return dbm.query(db, f"{cte} SELECT {key} AS key, {label} AS label," + _SUMS +
+                         ", MIN(r.score_min) AS low, MAX(r.score_max) AS high"
+                         f" FROM ({source}) r" + _JOINS + f" GROUP BY {key}, {label} ORDER BY {label}", params)
 
 
 def per_month(db, scope: Scope) -> list[dict]:
     """(month, audits, scored, average) for every month of the period, empty months included."""
-    cte, params = bounds_cte(scope)
-    rows = dbm.query(db, f"{cte} SELECT m.month, COUNT(a.submitted_at) AS audits, COUNT(a.score_percent) AS scored,"
-                         " AVG(a.score_percent) AS average FROM months m LEFT JOIN audits a"
-                         " ON a.site_id = m.site_id AND a.status = 'submitted'"
-                         " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi GROUP BY m.month", params)
+    cte, params, source = rollup.audit_rows(db, scope)
+    rows = dbm.query(db, f"{cte} SELECT r.month," + _SUMS + f" FROM ({source}) r GROUP BY r.month", params)
     found = {r["month"]: r for r in rows}
     return [found.get(month) or {"month": month, "audits": 0, "scored": 0, "average": None}
             for month in scope.months]
