@@ -36,10 +36,15 @@ class Row(tuple):
         return list(self._names)
 
 
+_row_classes: dict[tuple, type] = {}
+
+
 def _row_factory(cursor):
     names = tuple(c.name for c in cursor.description or ())
-    cls = type("Row", (Row,), {"__slots__": (), "_names": names})
-    return lambda values: cls(values)
+    cls = _row_classes.get(names)
+    if cls is None:
+        cls = _row_classes.setdefault(names, type("Row", (Row,), {"__slots__": (), "_names": names}))
+    return cls
 
 
 class Cursor:
@@ -120,13 +125,17 @@ def _value(v):
 
 
 class Table:
-    """The part of sqlite_utils.Table the code uses: insert, exists, columns."""
+    """The part of sqlite_utils.Table the code uses: insert, exists, columns, count."""
 
     def __init__(self, db, name: str):
         self.db, self.name = db, name
 
     def exists(self) -> bool:
         return bool(self.db.conn.raw.execute("SELECT to_regclass(%s) IS NOT NULL", (self.name,)).fetchone()[0])
+
+    @property
+    def count(self) -> int:
+        return self.db.conn.execute(f'SELECT COUNT(*) FROM "{self.name}"').fetchone()[0]
 
     @property
     def columns(self) -> list:

@@ -72,6 +72,7 @@ def test_two_devices_racing_for_one_code_cannot_both_pair(app, db, plant):
     assert dbm.scalar(db, "SELECT COUNT(*) FROM sync_devices") == 1
 
 
+@pytest.mark.both_engines
 def test_a_revoked_token_is_refused_at_once_and_stays_revoked(db, plant):
     device, token = pair_new(db, plant)
     assert devices.authenticate(db, token)["id"] == device["id"]
