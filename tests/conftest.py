@@ -23,9 +23,12 @@ def migrated_database(tmp_path_factory):
 
 
 def pytest_generate_tests(metafunc):
-    """Tests marked `both_engines` run once on SQLite and once on PostgreSQL."""
-    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
-        metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+    """Tests marked `both_engines` run once on SQLite and once on PostgreSQL; with `both_engines(slow=True)` the
+    PostgreSQL variant is a slow test (CI runs it; the everyday `-m "not slow"` run keeps the SQLite one)."""
+    marker = metafunc.definition.get_closest_marker("both_engines")
+    if "engine" in metafunc.fixturenames and marker:
+        postgres = pytest.param("postgres", marks=pytest.mark.slow) if marker.kwargs.get("slow") else "postgres"
+        metafunc.parametrize("engine", ["sqlite", postgres], indirect=True)
 
 
 @pytest.fixture
