@@ -97,6 +97,12 @@ SETTINGS = {
     "SERVER_THREADS": (8, "a whole number of threads ≥ 1", _whole(1)),
     "CONNECTION_LIMIT": (500, "a whole number of connections ≥ 10", _whole(10)),
     "CHANNEL_TIMEOUT": (60, "a whole number of seconds ≥ 5", _whole(5)),
+    # One JSON line per request on stderr (request id, user, device, method, path, status, duration): for a hub
+    # behind a load balancer whose logs go to a log service.
+    "REQUEST_LOG": (False, "true or false", _flag),
+    # A background job's process renews its lease this often over; a job whose lease ran out was cut off (any hub
+    # process can then say so, and only then).
+    "JOB_LEASE_SECONDS": (30, "a whole number of seconds ≥ 2", _whole(2)),
     "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
     # Generated report files (PDFs of background jobs) are private: removed, and no longer served, after this.
     "REPORT_KEEP_HOURS": (24, "a whole number of hours ≥ 1", _whole(1)),
