@@ -8,7 +8,7 @@ from . import db as dbm
 def get_db():
     """The connection of this request, opened on first use."""
     if "db" not in g:
-        g.db = dbm.connect(config.database_path(current_app.config))
+        g.db = dbm.connect(config.database_target(current_app.config))
     return g.db
 
 
@@ -28,18 +28,19 @@ def close_db(exc=None) -> None:
     """Close the request's connection."""
     db = g.pop("db", None)
     if db is not None:
-        db.conn.close()
+        dbm.close(db)
 
 
 def init_app(app) -> None:
     """Create or upgrade the schema at start-up and close connections after each request."""
     dbm.ensure_writable(app.config["DATA_DIR"])
-    dbm.make_private(app.config["DATA_DIR"], config.database_path(app.config))
-    db = dbm.connect(config.database_path(app.config))
+    if not app.config.get("DATABASE_URL"):
+        dbm.make_private(app.config["DATA_DIR"], config.database_path(app.config))
+    db = dbm.connect(config.database_target(app.config))
     try:
         dbm.migrate(db)
     finally:
-        db.conn.close()
+        dbm.close(db)
     # What a kill or an earlier run left: half-written blobs, expired report files.
     blob_store_of(app).remove_stale_temp()
     jobs.expire(app.config)

@@ -63,6 +63,12 @@ def _hash_method(value):
     return value
 
 
+def _database_url(value):
+    if not isinstance(value, str) or not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError
+    return value
+
+
 def _url(value):
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         raise ValueError
@@ -104,6 +110,8 @@ SETTINGS = {
     # process can then say so, and only then).
     "JOB_LEASE_SECONDS": (30, "a whole number of seconds ≥ 2", _whole(2)),
     "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
+    # A hub's store on PostgreSQL (postgresql://user:password@host:port/dbname); unset: the SQLite file in DATA_DIR.
+    "DATABASE_URL": (None, "a postgresql:// URL", _optional(_database_url)),
     # Generated report files (PDFs of background jobs) are private: removed, and no longer served, after this.
     "REPORT_KEEP_HOURS": (24, "a whole number of hours ≥ 1", _whole(1)),
     # Evidence photos (stored long side, thumbnail side, pixel budget checked before decoding, bytes per photo):
@@ -178,6 +186,11 @@ def _source(name: str, from_file: dict, toml_path: str, overrides: dict) -> str:
 def database_path(config) -> Path:
     """Where the SQLite database lives."""
     return Path(config["DATA_DIR"]) / "fieldaudit.sqlite3"
+
+
+def database_target(config) -> Path | str:
+    """What `db.connect` opens: the PostgreSQL URL of a hub that has one, else the SQLite file."""
+    return config.get("DATABASE_URL") or database_path(config)
 
 
 def blob_dir(config) -> Path:

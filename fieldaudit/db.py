@@ -1,8 +1,9 @@
-"""SQLite connections, pragmas, write transactions and the migrations runner.
+"""Connections, pragmas, write transactions and the migrations runner: the one data-access vocabulary.
 
-Data functions use plain parameterized SQL through `query`, `query_one` and `execute`, so the hub can later run
-the same functions on PostgreSQL through a small adapter; sqlite-utils brings the connection wrapper and
-bulk-insert conveniences.
+Data functions use plain parameterized SQL through `query`, `query_one` and `execute`; a hub whose
+FIELDAUDIT_DATABASE_URL names PostgreSQL runs the same functions there (fieldaudit/engines/: what differs per
+engine lives in one small module each). sqlite-utils brings the SQLite connection wrapper and bulk-insert
+conveniences; the PostgreSQL connection offers the subset of it the code uses.
 """
 import importlib
 import os
@@ -11,19 +12,42 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import sqlite_utils
 
-from . import ids
+from . import engines, ids
 
 BUSY_TIMEOUT_MS = 10_000
+# What a CHECK, UNIQUE, foreign key or immutability trigger raises, whichever the engine.
+IntegrityError = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 class DatabaseError(Exception):
     """A database problem worth a one-line message to an operator."""
 
 
-def connect(path) -> sqlite_utils.Database:
-    """Open the database with the pragmas every connection needs."""
+def connect(target):
+    """Open the database (a SQLite file path, or a postgresql:// URL on a hub) ready for use."""
+    if engines.is_postgres_url(target):
+        from .engines import postgres
+        try:
+            return postgres.connect(target)
+        except postgres.DatabaseError as exc:
+            raise DatabaseError(str(exc)) from exc
+    return _connect_sqlite(target)
+
+
+def close(db) -> None:
+    """Give the connection back (closed on SQLite, returned to the pool on PostgreSQL)."""
+    db.conn.close()
+
+
+def engine_name(db) -> str:
+    """"sqlite" or "postgres"."""
+    return engines.of(db).NAME
+
+
+def _connect_sqlite(path) -> sqlite_utils.Database:
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000)
@@ -45,15 +69,13 @@ def connect(path) -> sqlite_utils.Database:
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database):
-    """One write transaction, opened with BEGIN IMMEDIATE; joins an enclosing one."""
+def transaction(db):
+    """One write transaction holding the database's write lock from its start; joins an enclosing one."""
     conn = db.conn
     if conn.in_transaction:
         yield db
         return
-    # IMMEDIATE takes the write lock up front: a deferred transaction that later upgrades to a write fails
-    # with "database is locked" under a threaded server instead of waiting for busy_timeout.
-    conn.execute("BEGIN IMMEDIATE")
+    engines.of(db).begin(conn)
     try:
         yield db
     except BaseException:
@@ -105,16 +127,29 @@ def execute(db, sql: str, params=()) -> int:
 
 
 def run_script(db, sql: str) -> None:
-    """Run a migration script statement by statement; SQLite's own parser says where one ends, so trigger
-    bodies and string literals that contain ';' stay whole."""
-    current = ""
-    for line in sql.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            db.conn.execute(current)
-            current = ""
-    if current.strip():
-        db.conn.execute(current)
+    """Run a migration script statement by statement (trigger bodies and literals containing ';' stay whole)."""
+    for statement in engines.of(db).statements(sql):
+        db.conn.execute(statement)
+
+
+def table_names(db) -> list[str]:
+    """The application's tables."""
+    return engines.of(db).table_names(db)
+
+
+def column_names(db, table: str) -> list[str]:
+    """The columns of one table, in order."""
+    return engines.of(db).column_names(db, table)
+
+
+def file_path(db) -> str | None:
+    """The database file (None in memory or on PostgreSQL)."""
+    return engines.of(db).file_path(db)
+
+
+def drop_trigger(db, name: str, table: str) -> None:
+    """Drop a trigger if it exists (PostgreSQL names triggers per table)."""
+    engines.of(db).drop_trigger(db, name, table)
 
 
 # -- migrations ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def expire(config: Mapping) -> int:
     if not folder.is_dir():
         return 0
     cutoff = ids.utc_now() - _keep(config)
-    db = dbm.connect(configuration.database_path(config))
+    db = dbm.connect(configuration.database_target(config))
     try:
         with dbm.transaction(db):
             dbm.execute(db, "UPDATE jobs SET file = NULL WHERE file IS NOT NULL AND finished_at < ?",
@@ -94,7 +94,7 @@ def submit(config: Mapping, kind: str, params: dict, *, by: str, site_id: str | 
     `permission` is what the asker must still hold at `site_id` to see the job and fetch its file.
     """
     expire(config)
-    database = configuration.database_path(config)
+    database = configuration.database_target(config)
     job_id = ids.new_id()
     db = dbm.connect(database)
     try:

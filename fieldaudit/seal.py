@@ -21,8 +21,8 @@ FILENAME = "trail-seal.json"
 
 def path_of(db) -> Path | None:
     """Where the seal of this database lives (None for an in-memory database)."""
-    row = db.conn.execute("PRAGMA database_list").fetchone()
-    return Path(row[2]).parent / FILENAME if row and row[2] else None
+    path = dbm.file_path(db)
+    return Path(path).parent / FILENAME if path else None
 
 
 def heads(db) -> dict[str, dict]:

@@ -1,4 +1,6 @@
-"""Shared fixtures: a real app on a temporary data folder, a real SQLite file, sign-in, a plant, an audit."""
+"""Shared fixtures: a real app on a temporary data folder, a real SQLite file (or a real PostgreSQL database for
+tests marked `both_engines`, or every test under FIELDAUDIT_TEST_ENGINE=postgres), sign-in, a plant, an audit."""
+import os
 import shutil
 
 import pytest
@@ -20,21 +22,69 @@ def migrated_database(tmp_path_factory):
     return data / "fieldaudit.sqlite3"
 
 
+def pytest_generate_tests(metafunc):
+    """Tests marked `both_engines` run once on SQLite and once on PostgreSQL."""
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
+        metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def app(tmp_path, migrated_database):
-    """An app with its own data folder, starting from a copy of the migrated empty database."""
+def engine(request):
+    """The store under test: "sqlite", or "postgres" (both for `both_engines` tests; FIELDAUDIT_TEST_ENGINE sets
+    the default of every other test, to run an area's suite with the hub on PostgreSQL)."""
+    return getattr(request, "param", None) or os.environ.get("FIELDAUDIT_TEST_ENGINE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test run with a migrated template database (started once, stopped at the end).
+
+    Skipped only when no PostgreSQL binary exists and CI is not set; under CI a missing server fails."""
+    from tests import pg
+
+    bin_dir = pg.find_bin_dir()
+    if bin_dir is None:
+        reason = "no PostgreSQL server binaries (initdb, pg_ctl; Debian package postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must run the PostgreSQL tests")
+        pytest.skip(reason)
+    server = pg.Server(bin_dir)
+    server.start()
+    try:
+        server.make_template()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a fresh, migrated PostgreSQL database of this test, dropped afterwards."""
+    name = pg_server.fresh_database()
+    yield pg_server.url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def app(tmp_path, migrated_database, engine, request):
+    """An app with its own data folder, starting from a copy of the migrated empty database (SQLite), or on a
+    fresh PostgreSQL database copied from the migrated template."""
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
-    shutil.copyfile(migrated_database, data / migrated_database.name)
-    return create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+    settings = {"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True}
+    if engine == "postgres":
+        settings["DATABASE_URL"] = request.getfixturevalue("pg_url")
+    else:
+        shutil.copyfile(migrated_database, data / migrated_database.name)
+    return create_app(settings)
 
 
 @pytest.fixture
 def db(app):
-    """A connection to the app's SQLite file."""
-    conn = dbm.connect(config.database_path(app.config))
+    """A connection to the app's database."""
+    conn = dbm.connect(config.database_target(app.config))
     yield conn
-    conn.conn.close()
+    dbm.close(conn)
 
 
 @pytest.fixture

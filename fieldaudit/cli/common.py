@@ -26,4 +26,4 @@ def make_app():
 
 def open_db(app):
     """A connection to the app's database."""
-    return dbm.connect(config.database_path(app.config))
+    return dbm.connect(config.database_target(app.config))

@@ -136,8 +136,8 @@ def _existing_data(command: str):
         config.load(app)
     except EXPECTED as exc:
         fail(str(exc))
-    path = config.database_path(app.config)
-    if not path.is_file():
+    path = config.database_target(app.config)
+    if not isinstance(path, str) and not path.is_file():
         click.echo(f"error: no FieldAudit database at {path}; {command} checks an existing data folder and "
                    "never creates one (check --data-dir)", err=True)
         sys.exit(2)

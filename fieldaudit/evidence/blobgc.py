@@ -17,13 +17,11 @@ SWEEP_GRACE_SECONDS = 3600.0
 
 def reference_columns(db) -> list[tuple[str, str]]:
     """(table, column) of every column that names a blob."""
-    tables = dbm.query(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                           " ORDER BY name")
     found = []
-    for table in (t["name"] for t in tables):
-        for column in db.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
-            if column["name"].lower().endswith("sha256"):
-                found.append((table, column["name"]))
+    for table in dbm.table_names(db):
+        for column in dbm.column_names(db, table):
+            if column.lower().endswith("sha256"):
+                found.append((table, column))
     return found
 
 

@@ -5,7 +5,6 @@ The same rules run on the hub (a device's push) and on a device (a pull from the
 this is: the hub records merge conflicts (they then travel down as CAPA history), a device follows the hub.
 """
 import json
-import sqlite3
 
 from .. import db as dbm
 from .. import ids
@@ -81,7 +80,7 @@ def apply(db, change: dict, *, hub: bool, device_id: str | None = None) -> tuple
             sets = ", ".join(f"{k} = ?" for k in written)
             dbm.execute(db, f"UPDATE {table.name} SET {sets} WHERE {where}", [*written.values(), *params])
         return (APPLIED if written or op == "update" else DUPLICATE), written
-    except sqlite3.IntegrityError as exc:
+    except dbm.IntegrityError as exc:
         # The receiver's own rules (a submitted audit is read-only, a unique number) refuse it.
         raise Outcome(CONFLICT, f"{table.name} {key}: {exc}") from exc
 

@@ -113,8 +113,11 @@ def backlog(db) -> int:
 
 def install_triggers(db, name: str) -> None:
     """(Re)make the logging triggers of one table; a migration that adds a column to it calls this again."""
+    if dbm.engine_name(db) == "postgres":
+        from . import outbox_pg
+        return outbox_pg.install_triggers(db, name)
     for op in ("insert", "update", "delete"):
-        dbm.execute(db, f"DROP TRIGGER IF EXISTS sync_{name}_{op}")
+        dbm.drop_trigger(db, f"sync_{name}_{op}", name)
     for sql in trigger_sql(db, tables.BY_NAME[name]):
         dbm.execute(db, sql)
 
@@ -127,13 +130,20 @@ def log(db, table: str, key: str, op: str, data: dict | None, *, change_id: str 
     from .. import ids
     params = [change_id or ids.new_id(), table, key, op, json.dumps(data) if data is not None else None,
               json.dumps(base) if base else None]
-    stamp_sql = "?" if stamp is not None else hlc.SQL_NEXT
+    stamp_sql = "?" if stamp is not None else _next_stamp_sql(db)
     if stamp is not None:
         params.append(stamp)
     params += [site_id, source, 1 if snapshot else 0]
     cur = db.conn.execute("INSERT INTO changes (id, tbl, row_key, op, data, base, hlc, site_id, source, snapshot)"
                           f" VALUES (?, ?, ?, ?, ?, ?, {stamp_sql}, ?, ?, ?)", params)
     return cur.lastrowid
+
+
+def _next_stamp_sql(db) -> str:
+    if dbm.engine_name(db) == "postgres":
+        from . import outbox_pg
+        return outbox_pg.NEXT_STAMP
+    return hlc.SQL_NEXT
 
 
 def site_of(db, table: tables.Table, row: dict) -> str | None:

@@ -1,0 +1,71 @@
+"""The outbox's logging triggers in PL/pgSQL, for a hub on PostgreSQL (no Flask).
+
+The same rows as the SQLite triggers of outbox.py: one change per write, its ULID and HLC stamp computed in SQL
+(so any process that writes stamps alike), standing down while `sync_apply` has a row, and for BOTH tables the
+stamp each changed field had before (`base`) and the new field stamps in `sync_fields`.
+"""
+from .. import db as dbm
+from . import hlc, outbox, tables
+
+NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+NEXT_STAMP = (f"GREATEST({NOW_MS} << {hlc.SHIFT}, COALESCE((SELECT MAX(hlc) FROM changes), 0) + 1,"
+              " COALESCE((SELECT floor FROM sync_clock), 0) + 1)")
+
+ULID_FUNCTION = f"""CREATE OR REPLACE FUNCTION fieldaudit_ulid() RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE ms bigint := {NOW_MS}; out text := ''; alphabet text := '{outbox.ALPHABET}';
+BEGIN
+  FOR i IN 0..9 LOOP out := out || substr(alphabet, ((ms >> (45 - 5 * i)) & 31)::int + 1, 1); END LOOP;
+  FOR i IN 1..16 LOOP out := out || substr(alphabet, floor(random() * 32)::int + 1, 1); END LOOP;
+  RETURN out;
+END $fn$"""
+
+
+def trigger_sql(db, table: tables.Table) -> list[str]:
+    """The function and the trigger that log writes to `table`."""
+    cols = dbm.column_names(db, table.name)
+    name = table.name
+
+    def site(alias):
+        return tables.site_sql(table, alias) or "NULL"
+
+    def insert_change(op, alias, data, base="NULL"):
+        return (f"INSERT INTO changes (id, tbl, row_key, op, data, base, hlc, site_id) VALUES (fieldaudit_ulid(), "
+                f"'{name}', {tables.key_sql(table, alias)}, '{op}', {data}, {base}, {NEXT_STAMP}, {site(alias)});")
+
+    data = "json_build_object(" + ", ".join(f"'{c}', NEW.{c}" for c in cols) + ")::text"
+    changed = " UNION ALL ".join(
+        f"SELECT {i} AS n, '{c}'::text AS k, to_jsonb(NEW.{c}) AS v WHERE OLD.{c} IS DISTINCT FROM NEW.{c}"
+        for i, c in enumerate(cols))
+    key = tables.key_sql(table, "NEW")
+    base, stamp_fields = "NULL", ""
+    if table.direction == tables.BOTH:
+        base = (f"(SELECT json_object_agg(k, (SELECT hlc FROM sync_fields f WHERE f.tbl = '{name}' AND "
+                f"f.row_key = {key} AND f.field = k) ORDER BY n)::text FROM ({changed}) c)")
+        stamp_fields = (f"INSERT INTO sync_fields (tbl, row_key, field, hlc) SELECT '{name}', {key}, k, "
+                        f"(SELECT MAX(hlc) FROM changes) FROM ({changed}) c "
+                        "ON CONFLICT (tbl, row_key, field) DO UPDATE SET hlc = excluded.hlc;")
+    body = f"""
+BEGIN
+  IF EXISTS (SELECT 1 FROM sync_apply) THEN RETURN NULL; END IF;
+  IF TG_OP = 'INSERT' THEN
+    {insert_change('insert', 'NEW', data)}
+  ELSIF TG_OP = 'UPDATE' THEN
+    IF NOT EXISTS ({changed}) THEN RETURN NULL; END IF;
+    {insert_change('update', 'NEW', f"(SELECT json_object_agg(k, v ORDER BY n)::text FROM ({changed}) c)", base)}
+    {stamp_fields}
+  ELSE
+    {insert_change('delete', 'OLD', 'NULL')}
+  END IF;
+  RETURN NULL;
+END"""
+    return [ULID_FUNCTION,
+            f"CREATE OR REPLACE FUNCTION sync_{name}_log() RETURNS trigger LANGUAGE plpgsql AS $fn${body} $fn$",
+            f"CREATE TRIGGER sync_{name}_log AFTER INSERT OR UPDATE OR DELETE ON {name} FOR EACH ROW "
+            f"EXECUTE FUNCTION sync_{name}_log()"]
+
+
+def install_triggers(db, name: str) -> None:
+    """(Re)make the logging trigger of one table from its current columns."""
+    dbm.drop_trigger(db, f"sync_{name}_log", name)
+    for sql in trigger_sql(db, tables.BY_NAME[name]):
+        db.conn.raw.execute(sql)
