@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, database, security, blueprints."""
-    from . import appdb, assets, auth, config, errors, idempotency, paths, security, timefmt
+    from . import appdb, assets, auth, config, errors, idempotency, paths, requestlog, security, timefmt
     from .checklists import qtypes
     # View modules (views.py, <topic>_views.py) define routes; several of one area share its blueprint.py.
     from .audits import finding_views, record_views, views as audit_views  # noqa: F401  (routes on the blueprint)
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
+    requestlog.init_app(app)  # first: its request id and clock cover the sign-in check too
     auth.init_app(app)
     app.before_request(security.check_csrf)
     app.after_request(security.set_headers)

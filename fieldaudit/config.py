@@ -108,6 +108,12 @@ SETTINGS = {
     # Whether `fieldaudit serve` runs that background sync; unset: yes, except under a test run (PYTEST_CURRENT_TEST
     # in the environment), so test servers only sync when a test asks.
     "BACKGROUND_SYNC": (None, "true or false", _optional(_flag)),
+    # One JSON line per request on stderr (request id, user, device, method, path, status, duration): for a hub
+    # behind a load balancer whose logs go to a log service.
+    "REQUEST_LOG": (False, "true or false", _flag),
+    # A background job's process renews its lease this often over; a job whose lease ran out was cut off (any hub
+    # process can then say so, and only then).
+    "JOB_LEASE_SECONDS": (30, "a whole number of seconds ≥ 2", _whole(2)),
     "BASE_URL": (None, "an http:// or https:// URL", _optional(_url)),
     # A hub's store on PostgreSQL (postgresql://user:password@host:port/dbname); unset: the SQLite file in DATA_DIR.
     "DATABASE_URL": (None, "a postgresql:// URL", _optional(_database_url)),

@@ -3,7 +3,8 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from . import ids, settings
-from .appdb import get_db
+from . import health as health_check
+from .appdb import get_blob_store, get_db
 from .audits import data as audits
 from .capa import actions as capa_actions
 from .capa import data as capa, triage
@@ -53,5 +54,6 @@ def _today_for(db, doc: dict):
 
 
 def health():
-    """Liveness for the proxy or a monitoring script; public and reveals nothing."""
-    return jsonify(status="ok")
+    """Readiness for the load balancer or a monitoring script: 200, or 503 naming the failed check; public."""
+    body = health_check.report(get_db, get_blob_store())
+    return jsonify(body), 503 if body["failed"] else 200

@@ -2,11 +2,15 @@
 
 Every job is recorded in the `jobs` table when it is asked for and again when it ends, and its file is kept in the
 data folder's reports/ for REPORT_KEEP_HOURS, so a finished job survives a restart of the server (and a private
-report does not stay downloadable, or on the disk, for ever). Progress lives only in the process
-that runs the job: a job still marked running that this process does not run was cut off by a restart (the site
-server is one process), and says so instead of spinning forever.
+report does not stay downloadable, or on the disk, for ever). A job runs in the process that was asked for it,
+which writes its progress into the row and renews a lease (JOB_LEASE_SECONDS) about once a second: on a hub of
+several processes behind a load balancer any process can then show the progress, and a job still marked running
+whose lease ran out was cut off (its process died or restarted) and says so instead of spinning forever.
 """
 import json
+import os
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +37,16 @@ class _Live:
 
 _live: dict[str, _Live] = {}
 _lock = threading.Lock()
+# This process, as the `runner` of the jobs it runs (a restarted process is a new runner).
+RUNNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _lease(config: Mapping) -> float:
+    return float(config.get("JOB_LEASE_SECONDS", 30))
+
+
+def _until(seconds: float) -> str:
+    return ids.iso(ids.utc_now() + timedelta(seconds=seconds))
 
 
 def folder_of(config: Mapping) -> Path:
@@ -88,22 +102,43 @@ def submit(config: Mapping, kind: str, params: dict, *, by: str, site_id: str | 
             db["jobs"].insert({"id": job_id, "kind": kind, "params": json.dumps(params, sort_keys=True),
                                "title": title, "filename": filename, "requested_by": by, "site_id": site_id,
                                "permission": permission, "state": "running", "file": None, "error": None,
-                               "created_at": ids.now_iso(), "finished_at": None})
+                               "created_at": ids.now_iso(), "finished_at": None, "runner": RUNNER,
+                               "lease_until": _until(_lease(config))})
     finally:
         db.conn.close()
     live = _Live()
     with _lock:
         _live[job_id] = live
     thread = threading.Thread(target=_run, args=(database, folder_of(config), job_id, Path(filename).suffix, live,
-                                                 work), name=f"job-{kind}-{job_id}", daemon=True)
+                                                 work, _lease(config)), name=f"job-{kind}-{job_id}", daemon=True)
     thread.start()
     return _status(_row(database, job_id), live)
 
 
-def _run(database: Path, folder: Path, job_id: str, suffix: str, live: _Live, work: Work) -> None:
+def _heartbeat(database: Path, job_id: str, live: _Live, lease: float, stop: threading.Event) -> None:
+    """Write the job's progress and renew its lease until `stop`; its own connection, as the work may hold one."""
+    db = dbm.connect(database)
+    try:
+        while not stop.wait(min(1.0, lease / 3)):
+            with dbm.transaction(db):
+                dbm.execute(db, "UPDATE jobs SET progress_done = ?, progress_total = ?, progress_message = ?,"
+                                " lease_until = ? WHERE id = ? AND state = 'running'",
+                            (live.done, live.total, live.message, _until(lease), job_id))
+    except Exception:  # noqa: BLE001 - a store that cannot be written: the lease runs out, the job reads as
+        pass  # interrupted, which is what it is without a heartbeat
+    finally:
+        db.conn.close()
+
+
+def _run(database: Path, folder: Path, job_id: str, suffix: str, live: _Live, work: Work,
+         lease: float = 30.0) -> None:
     def progress(done: int, total: int, message: str) -> None:
         live.done, live.total, live.message = done, total, message
 
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(database, job_id, live, lease, stop),
+                            name=f"job-lease-{job_id}", daemon=True)
+    beat.start()
     db = dbm.connect(database)
     try:
         try:
@@ -116,10 +151,13 @@ def _run(database: Path, folder: Path, job_id: str, suffix: str, live: _Live, wo
             outcome = {"state": "done", "file": path.name}
         except Exception as exc:  # noqa: BLE001 - the asker sees that it failed and why; the log has the rest
             outcome = {"state": "failed", "error": f"It could not be made: {exc}"}
+        stop.set()
+        beat.join()
         with dbm.transaction(db):
             dbm.execute(db, "UPDATE jobs SET state = ?, file = ?, error = ?, finished_at = ? WHERE id = ?",
                         (outcome["state"], outcome.get("file"), outcome.get("error"), ids.now_iso(), job_id))
     finally:
+        stop.set()
         # Only after the row says how it ended: a reader never finds it neither live nor finished.
         with _lock:
             _live.pop(job_id, None)
@@ -144,9 +182,14 @@ def get(db, job_id: str, requested_by: str) -> dict | None:
 
 
 def _status(row: dict, live: _Live | None) -> dict:
-    """The job with `status` (running, done, failed, interrupted), `percent`, `message` and `finished`."""
+    """The job with `status` (running, done, failed, interrupted), `percent`, `message` and `finished`.
+
+    Progress comes from this process when it runs the job, else from the row another process keeps writing.
+    """
     job = dict(row)
     live = live if job["state"] == "running" else None
+    if live is None and job["state"] == "running" and (job.get("lease_until") or "") > ids.now_iso():
+        live = _Live(job["progress_done"], job["progress_total"], job["progress_message"])
     if job["state"] == "running" and live is None:
         job.update(status="interrupted", error=INTERRUPTED)
     else:

@@ -58,16 +58,17 @@ def record_failure(db, keys, *, max_failures: int, base_seconds: int, max_second
     now = ids.utc_now()
     with dbm.transaction(db):
         for key in keys:
-            failures = (dbm.scalar(db, "SELECT failures FROM login_throttle WHERE key = ?", (key,)) or 0) + 1
-            locked_until = None
+            # Counted by the database in one statement: two hub processes failing the same key at once (PostgreSQL
+            # does not serialise writers as SQLite does) both count, instead of both writing the same n + 1.
+            failures = dbm.scalar(db, "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?)"
+                                      " ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1,"
+                                      " last_failure_at = excluded.last_failure_at RETURNING failures",
+                                  (key, ids.iso(now)))
             if failures >= max_failures:
                 # 5 failures → base, 6 → 2×base, … capped: slows a guesser without locking a person out for long.
                 seconds = min(base_seconds * 2 ** (failures - max_failures), max_seconds)
-                locked_until = ids.iso(now + timedelta(seconds=seconds))
-            dbm.execute(db, "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until)"
-                            " VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
-                            " last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
-                        (key, failures, ids.iso(now), locked_until))
+                dbm.execute(db, "UPDATE login_throttle SET locked_until = ? WHERE key = ?",
+                            (ids.iso(now + timedelta(seconds=seconds)), key))
 
 
 def clear(db, keys) -> None:

@@ -12,6 +12,7 @@ from .content import checklist, report, verify
 from .kpi import kpi
 from .places import documents, qr
 from .certificates import checked_pair, serve_tls, tls
+from .hub import hub
 from .programme import programme
 from .sync import sync
 
@@ -155,5 +156,5 @@ def demo(with_hub):
 
 
 
-for command in (user, checklist, verify, report, qr, documents, sync, programme, tls, kpi):
+for command in (user, checklist, verify, report, qr, documents, sync, programme, tls, kpi, hub):
     main.add_command(command)

@@ -125,6 +125,17 @@ class BlobStore:
                 if _SHA256.fullmatch(sha) and entry.is_file():
                     yield sha
 
+    def check_writable(self) -> None:
+        """Write and remove a probe file in the store's folder (OSError when it cannot): the health check."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=self.root, prefix=_TEMP_PREFIX)
+        try:
+            os.write(fd, b"ok")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+
     def remove_stale_temp(self, older_than: float = 3600.0) -> int:
         """Delete temp files a crash or power cut left behind; returns how many were removed."""
         if not self.root.is_dir():
