@@ -11,6 +11,9 @@ _TRIGGER = re.compile(
     r"^\s*(?:--[^\n]*\n\s*)*CREATE TRIGGER (?P<name>\w+) BEFORE (?P<op>INSERT|UPDATE|DELETE)(?P<of> OF [\w, ]+?)?"
     r" ON (?P<table>\w+)\s*(?:WHEN (?P<cond>.*?))?\s*BEGIN SELECT RAISE\(ABORT, '(?P<msg>(?:[^']|'')*)'\);\s*END"
     r"\s*;?\s*$", re.S | re.I)
+_AFTER = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*)*CREATE TRIGGER (?P<name>\w+) AFTER (?P<op>INSERT|UPDATE|DELETE)(?P<of> OF [\w, ]+?)?"
+    r" ON (?P<table>\w+)\s*(?:WHEN (?P<cond>.*?))?\s*BEGIN\b(?P<body>.*)\bEND\s*;?\s*$", re.S | re.I)
 _DDL = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(CREATE TABLE|ALTER TABLE)\b", re.I)
 _DROP_TRIGGER = re.compile(r"^\s*DROP TRIGGER IF EXISTS (\w+)\s*;?\s*$", re.I)
 
@@ -21,6 +24,9 @@ def translate(sql: str) -> tuple[str, ...]:
     trigger = _TRIGGER.match(sql)
     if trigger:
         return tuple(_placeholders(s) for s in _trigger(trigger))
+    after = _AFTER.match(sql)
+    if after:
+        return tuple(_placeholders(s) for s in _after_trigger(after))
     if _DROP_TRIGGER.match(sql):
         raise ValueError("DROP TRIGGER needs its table on PostgreSQL; use engines.drop_trigger")
     text = _code_only(sql, _expressions)
@@ -43,11 +49,27 @@ def _trigger(m) -> list[str]:
             f"CREATE TRIGGER {name} BEFORE {op}{of} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}_fn()"]
 
 
+def _after_trigger(m) -> list[str]:
+    """An AFTER trigger whose body is plain statements: a PL/pgSQL function running them when its condition holds."""
+    from .sqlite import statements
+
+    name, op, table = m["name"], m["op"].upper(), m["table"]
+    cond = _code_only(m["cond"], _expressions) if m["cond"] else "true"
+    body = " ".join(_insert_or_ignore(_code_only(sql.strip().rstrip(";"), _expressions)) + ";"
+                    for sql in statements(m["body"]) if sql.strip())
+    function = (f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
+                f"IF {cond} THEN {body} END IF; RETURN NULL; END $fn$")
+    of = m["of"] or ""
+    return [function, f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"CREATE TRIGGER {name} AFTER {op}{of} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}_fn()"]
+
+
 def _types(code: str) -> str:
     code = re.sub(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b", "BIGSERIAL PRIMARY KEY", code, flags=re.I)
     # INTEGER is 64-bit in SQLite (HLC stamps, byte counts): BIGINT, not PostgreSQL's 32-bit INTEGER.
     code = re.sub(r"\bINTEGER\b", "BIGINT", code, flags=re.I)
     code = re.sub(r"\bREAL\b", "DOUBLE PRECISION", code, flags=re.I)
+    code = re.sub(r"\)\s*WITHOUT ROWID\b", ")", code, flags=re.I)  # SQLite's storage choice; a heap table here
     return re.sub(r"\bBLOB\b", "BYTEA", code, flags=re.I)
 
 

@@ -68,19 +68,22 @@ ADD = f"""
     INSERT INTO kpi_audit_months (site_id, month, checklist_version_id, area_id, workstation_id, audits, scored,
         score_sum, score_min, score_max)
     SELECT m.site_id, m.month, NEW.checklist_version_id, COALESCE(NEW.area_id, ''), COALESCE(NEW.workstation_id, ''),
-        1, NEW.score_percent IS NOT NULL, COALESCE(NEW.score_percent, 0), NEW.score_percent, NEW.score_percent
+        1, CASE WHEN NEW.score_percent IS NULL THEN 0 ELSE 1 END, COALESCE(NEW.score_percent, 0), NEW.score_percent, NEW.score_percent
     {_MONTH}
     ON CONFLICT (site_id, month, checklist_version_id, area_id, workstation_id) DO UPDATE SET
-        audits = audits + 1, scored = scored + excluded.scored, score_sum = score_sum + excluded.score_sum,
-        score_min = MIN(COALESCE(score_min, excluded.score_min), COALESCE(excluded.score_min, score_min)),
-        score_max = MAX(COALESCE(score_max, excluded.score_max), COALESCE(excluded.score_max, score_max));
+        audits = kpi_audit_months.audits + 1, scored = kpi_audit_months.scored + excluded.scored,
+        score_sum = kpi_audit_months.score_sum + excluded.score_sum,
+        score_min = CASE WHEN kpi_audit_months.score_min IS NULL OR excluded.score_min < kpi_audit_months.score_min
+                         THEN excluded.score_min ELSE kpi_audit_months.score_min END,
+        score_max = CASE WHEN kpi_audit_months.score_max IS NULL OR excluded.score_max > kpi_audit_months.score_max
+                         THEN excluded.score_max ELSE kpi_audit_months.score_max END;
     INSERT INTO kpi_finding_months (site_id, month, area_id, workstation_id, severity, clause, findings)
     SELECT m.site_id, m.month, COALESCE(NEW.area_id, ''), COALESCE(NEW.workstation_id, ''), f.severity,
         TRIM(f.clause), COUNT(*)
     {_MONTH.replace("FROM kpi_site_months m", "FROM kpi_site_months m JOIN findings f ON f.audit_id = NEW.id")}
     GROUP BY f.severity, TRIM(f.clause)
     ON CONFLICT (site_id, month, area_id, workstation_id, severity, clause) DO UPDATE SET
-        findings = findings + excluded.findings;
+        findings = kpi_finding_months.findings + excluded.findings;
 """
 
 

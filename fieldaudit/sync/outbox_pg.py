@@ -44,9 +44,22 @@ def trigger_sql(db, table: tables.Table) -> list[str]:
         stamp_fields = (f"INSERT INTO sync_fields (tbl, row_key, field, hlc) SELECT '{name}', {key}, k, "
                         f"(SELECT MAX(hlc) FROM changes) FROM ({changed}) c "
                         "ON CONFLICT (tbl, row_key, field) DO UPDATE SET hlc = excluded.hlc;")
+    local = ""
+    new_local, old_local = tables.local_sql(table, "NEW"), tables.local_sql(table, "OLD")
+    if new_local is not None:
+        # As outbox.trigger_sql: a local row (a draft) is not logged; the write that makes it shareable logs the
+        # whole row as an insert.
+        local = f"""
+  IF TG_OP = 'INSERT' AND {new_local} IS TRUE THEN RETURN NULL; END IF;
+  IF TG_OP = 'DELETE' AND {old_local} IS TRUE THEN RETURN NULL; END IF;
+  IF TG_OP = 'UPDATE' AND {old_local} IS TRUE THEN
+    IF {new_local} IS NOT TRUE THEN {insert_change('insert', 'NEW', data)} END IF;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND {new_local} IS TRUE THEN RETURN NULL; END IF;"""
     body = f"""
 BEGIN
-  IF EXISTS (SELECT 1 FROM sync_apply) THEN RETURN NULL; END IF;
+  IF EXISTS (SELECT 1 FROM sync_apply) THEN RETURN NULL; END IF;{local}
   IF TG_OP = 'INSERT' THEN
     {insert_change('insert', 'NEW', data)}
   ELSIF TG_OP = 'UPDATE' THEN
