@@ -13,6 +13,17 @@ from . import hlc, outbox, tables
 
 MAX_LIMIT = 1000
 DOWNWARD = [t.name for t in tables.TABLES if t.direction != tables.UP]
+# A document goes only to devices of the sites it applies to (document_sites), judged by the hub's current scope.
+_FIRST = "substr(c.row_key, 1, instr(c.row_key, '|') - 1)"
+DOCUMENT_OF = {
+    "documents": "c.row_key",
+    "document_workstations": _FIRST,
+    "document_versions": "(SELECT document_id FROM document_versions WHERE id = c.row_key)",
+    "document_version_authors": f"(SELECT document_id FROM document_versions WHERE id = {_FIRST})",
+}
+DOC_PARTS = [("documents", "id = ?"), ("document_versions", "document_id = ?"),
+             ("document_version_authors", "version_id IN (SELECT id FROM document_versions WHERE document_id = ?)"),
+             ("document_workstations", "document_id = ?")]  # parents first
 
 
 def page(db, device: dict, since: int, limit: int) -> dict:
@@ -20,19 +31,26 @@ def page(db, device: dict, since: int, limit: int) -> dict:
     limit = max(1, min(int(limit), MAX_LIMIT))
     sites = device["site_ids"] or [""]
     s_marks, t_marks = ", ".join("?" * len(sites)), ", ".join("?" * len(DOWNWARD))
+    doc_of = "CASE c.tbl " + " ".join(f"WHEN '{t}' THEN {e}" for t, e in DOCUMENT_OF.items()) + " END"
+    doc_marks = ", ".join(f"'{t}'" for t in DOCUMENT_OF)
     # One read transaction: the page and the high-water mark come from the same snapshot.
     db.conn.execute("BEGIN")
     try:
         rows = dbm.query(
-            db, f"SELECT * FROM changes WHERE seq > ? AND tbl IN ({t_marks})"
+            db, f"SELECT * FROM changes c WHERE seq > ? AND tbl IN ({t_marks})"
                 f" AND (source IS NULL OR source <> ?) AND (site_id IN ({s_marks})"
-                f" OR (site_id IS NULL AND tbl <> 'users')"
+                f" OR (site_id IS NULL AND tbl NOT IN ('users', 'document_sites', {doc_marks}))"
+                f" OR (tbl = 'document_sites' AND substr(row_key, instr(row_key, '|') + 1) IN ({s_marks}))"
+                f" OR (tbl IN ({doc_marks}) AND EXISTS (SELECT 1 FROM document_sites ds WHERE ds.document_id ="
+                f" {doc_of} AND ds.site_id IN ({s_marks})))"
                 f" OR (tbl = 'users' AND row_key IN (SELECT user_id FROM memberships WHERE site_id IN ({s_marks})"
                 " OR site_id IS NULL))) ORDER BY seq LIMIT ?",
-            (since, *DOWNWARD, device["id"], *sites, *sites, limit))
+            (since, *DOWNWARD, device["id"], *sites, *sites, *sites, *sites, limit))
         top = dbm.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM changes")
         out = []
         for row in rows:
+            if row["tbl"] == "document_sites" and row["op"] == "insert":
+                out += _document_whole(db, row, since)
             if row["tbl"] == "memberships" and row["op"] == "insert":
                 person = dbm.query_one(db, "SELECT * FROM users WHERE id = ?",
                                        (json.loads(row["data"])["user_id"],))
@@ -45,6 +63,22 @@ def page(db, device: dict, since: int, limit: int) -> dict:
     more = len(rows) == limit
     cursor = rows[-1]["seq"] if more else max(top, since)
     return {"changes": out, "cursor": cursor, "more": more}
+
+
+def _document_whole(db, row: dict, since: int) -> list[dict]:
+    """A document newly shared with a site comes whole before its link when the device's cursor is past its
+    first change: those changes were not for it then (as a membership brings its person)."""
+    document_id = json.loads(row["data"])["document_id"]
+    if not dbm.scalar(db, "SELECT 1 FROM changes WHERE tbl = 'documents' AND row_key = ? AND seq <= ? LIMIT 1",
+                      (document_id, since)):
+        return []  # all of it is after the cursor: the page brings it in order
+    out = []
+    for table, where in DOC_PARTS:
+        for n, part in enumerate(dbm.query(db, f"SELECT * FROM {table} WHERE {where}", (document_id,))):
+            out.append({"id": f"{row['id']}.{table.replace('_', '-')}-{n}", "table": table, "op": "insert",
+                        "key": tables.key_of(tables.BY_NAME[table], part), "data": part, "base": None,
+                        "hlc": row["hlc"]})
+    return out
 
 
 def cursor(db) -> int:

@@ -18,7 +18,8 @@ BASE = "https://fieldaudit.invalid/sync/1/schemas/"  # .invalid: an identifier, 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 OPS = ("insert", "update", "delete")
 ULID = "^[0-9A-HJKMNP-TV-Z]{26}$"
-CHANGE_ID = "^[0-9A-HJKMNP-TV-Z]{26}(\\.user)?$"  # a membership's person sent with it on pull gets ".user"
+# A row the hub sends along with a change on pull (a membership's person, a newly shared document) gets a suffix.
+CHANGE_ID = "^[0-9A-HJKMNP-TV-Z]{26}(\\.[a-z0-9-]+)?$"
 FOLDER = Path(__file__).resolve().parents[2] / "sync" / "schemas"
 _CHECK_IN = re.compile(r"CHECK\s*\(\s*(\w+)\s+IN\s*\(([^()]*)\)\s*\)", re.I)
 _CHECK_BETWEEN = re.compile(r"CHECK\s*\(\s*(\w+)\s+BETWEEN\s+(-?\d+)\s+AND\s+(-?\d+)\s*\)", re.I)
