@@ -256,3 +256,10 @@ def file_path(db):
 def drop_trigger(db, name: str, table: str) -> None:
     """Drop a trigger if it exists."""
     db.conn.raw.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+
+
+def prepare(db) -> None:
+    """Before migrating: SQLite's date functions and GROUP_CONCAT, which the code's queries use (pgfunctions)."""
+    from . import pgfunctions
+
+    pgfunctions.install(db.conn.raw)
