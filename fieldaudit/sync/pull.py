@@ -20,17 +20,23 @@ def page(db, device: dict, since: int, limit: int) -> dict:
     limit = max(1, min(int(limit), MAX_LIMIT))
     sites = device["site_ids"] or [""]
     s_marks, t_marks = ", ".join("?" * len(sites)), ", ".join("?" * len(DOWNWARD))
-    # One read transaction: the page and the high-water mark come from the same snapshot.
+    # The page and the high-water mark in ONE statement, so they come from one snapshot on both engines (on
+    # PostgreSQL each statement of a READ COMMITTED transaction has its own: a change committed between a page
+    # query and a separate MAX(seq) would be jumped over by the cursor). Writers number changes under the write
+    # lock, in commit order, so nothing below the mark can still appear later.
     db.conn.execute("BEGIN")
     try:
-        rows = dbm.query(
-            db, f"SELECT * FROM changes WHERE seq > ? AND tbl IN ({t_marks})"
+        found = dbm.query(
+            db, f"WITH mark AS (SELECT COALESCE(MAX(seq), 0) AS page_top FROM changes),"
+                f" page AS (SELECT * FROM changes WHERE seq > ? AND tbl IN ({t_marks})"
                 f" AND (source IS NULL OR source <> ?) AND (site_id IN ({s_marks})"
                 f" OR (site_id IS NULL AND tbl <> 'users')"
                 f" OR (tbl = 'users' AND row_key IN (SELECT user_id FROM memberships WHERE site_id IN ({s_marks})"
-                " OR site_id IS NULL))) ORDER BY seq LIMIT ?",
+                " OR site_id IS NULL))) ORDER BY seq LIMIT ?)"
+                " SELECT mark.page_top, page.* FROM mark LEFT JOIN page ON 1 = 1 ORDER BY page.seq",
             (since, *DOWNWARD, device["id"], *sites, *sites, limit))
-        top = dbm.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM changes")
+        top = found[0]["page_top"]
+        rows = [row for row in found if row["seq"] is not None]
         out = []
         for row in rows:
             if row["tbl"] == "memberships" and row["op"] == "insert":
