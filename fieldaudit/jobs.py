@@ -74,7 +74,7 @@ def expire(config: Mapping) -> int:
                         (ids.iso(cutoff),))
             named = {r["file"] for r in dbm.query(db, "SELECT file FROM jobs WHERE file IS NOT NULL")}
     finally:
-        db.conn.close()
+        dbm.close(db)
     removed, oldest = 0, time.time() - _keep(config).total_seconds()
     for path in folder.iterdir():
         try:
@@ -105,7 +105,7 @@ def submit(config: Mapping, kind: str, params: dict, *, by: str, site_id: str | 
                                "created_at": ids.now_iso(), "finished_at": None, "runner": RUNNER,
                                "lease_until": _until(_lease(config))})
     finally:
-        db.conn.close()
+        dbm.close(db)
     live = _Live()
     with _lock:
         _live[job_id] = live
@@ -127,7 +127,7 @@ def _heartbeat(database: Path, job_id: str, live: _Live, lease: float, stop: thr
     except Exception:  # noqa: BLE001 - a store that cannot be written: the lease runs out, the job reads as
         pass  # interrupted, which is what it is without a heartbeat
     finally:
-        db.conn.close()
+        dbm.close(db)
 
 
 def _run(database: Path, folder: Path, job_id: str, suffix: str, live: _Live, work: Work,
@@ -161,7 +161,7 @@ def _run(database: Path, folder: Path, job_id: str, suffix: str, live: _Live, wo
         # Only after the row says how it ended: a reader never finds it neither live nor finished.
         with _lock:
             _live.pop(job_id, None)
-        db.conn.close()
+        dbm.close(db)
 
 
 def _row(database: Path, job_id: str) -> dict | None:
@@ -169,7 +169,7 @@ def _row(database: Path, job_id: str) -> dict | None:
     try:
         return dbm.query_one(db, "SELECT * FROM jobs WHERE id = ?", (job_id,))
     finally:
-        db.conn.close()
+        dbm.close(db)
 
 
 def get(db, job_id: str, requested_by: str) -> dict | None:

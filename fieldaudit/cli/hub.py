@@ -31,13 +31,14 @@ def migrate(check):
     conf = settings()
     try:
         dbm.ensure_writable(conf["DATA_DIR"])
-        dbm.make_private(conf["DATA_DIR"], config.database_path(conf))
-        db = dbm.connect(config.database_path(conf))
+        if not conf.get("DATABASE_URL"):
+            dbm.make_private(conf["DATA_DIR"], config.database_path(conf))
+        db = dbm.connect(config.database_target(conf))
     except EXPECTED as exc:
         fail(str(exc))
     try:
         click.echo(f"Store: {describe(conf)}")
-        before = dbm.schema_version(db) if db["schema_version"].exists() else 0
+        before = dbm.schema_version(db)
         names = {number: name for number, name, _ in dbm.migrations()}
         if check:
             pending = pending_of(db)
@@ -53,7 +54,7 @@ def migrate(check):
         click.echo(f"Schema version {before} → {after}; {len(applied)} migration(s) applied." if applied
                    else f"Schema version {after}: up to date, nothing to do.")
     finally:
-        db.conn.close()
+        dbm.close(db)
 
 
 def pending_of(db) -> list[int]:
@@ -65,5 +66,11 @@ def pending_of(db) -> list[int]:
 
 
 def describe(conf) -> str:
-    """Which store, without a password: the SQLite file (PostgreSQL once the engine seam lands)."""
-    return f"SQLite {config.database_path(conf)}"
+    """Which store, never with its password: the PostgreSQL host, port and database, or the SQLite file."""
+    url = conf.get("DATABASE_URL")
+    if not url:
+        return f"SQLite {config.database_path(conf)}"
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(url)
+    return f"PostgreSQL {info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"

@@ -1,6 +1,6 @@
 """SQLite's date functions and GROUP_CONCAT as PostgreSQL functions, so the KPI, programme and demo queries run
 unchanged on a hub (no Flask). Only what the code uses: `strftime(format, value, modifier…)` with %Y %m %d %H %M
-%S %f %%, `date(value, modifier…)`, `julianday(value)`; modifiers 'start of month', '±N day(s)' and
+%S %f %%, `date(value, modifier…)`, `julianday(value)`, `instr(text, text)`; modifiers 'start of month', '±N day(s)' and
 '±N month(s)'; values ISO-8601 text (with or without Z) or 'now'. Made (again) before every migrate: idempotent.
 """
 
@@ -50,6 +50,9 @@ LANGUAGE sql STABLE AS $fn$ SELECT to_char(fa_sqlite_time(value, modifiers), 'YY
 SELECT extract(epoch FROM fa_sqlite_time(value, NULL))::double precision / 86400.0 + 2440587.5 $fn$""",
     r"""CREATE OR REPLACE FUNCTION fa_concat_step(acc text, x text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
 SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x ELSE acc || ',' || x END $fn$""",
+    # instr(haystack, needle): where the needle starts, 1-based, 0 when absent (the sync pull splits composite keys).
+    r"""CREATE OR REPLACE FUNCTION instr(haystack text, needle text) RETURNS integer LANGUAGE sql IMMUTABLE AS $fn$
+SELECT strpos(haystack, needle) $fn$""",
     "CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = fa_concat_step, STYPE = text)",
 ]
 

@@ -33,20 +33,26 @@ def page(db, device: dict, since: int, limit: int) -> dict:
     s_marks, t_marks = ", ".join("?" * len(sites)), ", ".join("?" * len(DOWNWARD))
     doc_of = "CASE c.tbl " + " ".join(f"WHEN '{t}' THEN {e}" for t, e in DOCUMENT_OF.items()) + " END"
     doc_marks = ", ".join(f"'{t}'" for t in DOCUMENT_OF)
-    # One read transaction: the page and the high-water mark come from the same snapshot.
+    # The page and the high-water mark in ONE statement, so they come from one snapshot on both engines (on
+    # PostgreSQL each statement of a READ COMMITTED transaction has its own: a change committed between a page
+    # query and a separate MAX(seq) would be jumped over by the cursor). Writers number changes under the write
+    # lock, in commit order, so nothing below the mark can still appear later.
     db.conn.execute("BEGIN")
     try:
-        rows = dbm.query(
-            db, f"SELECT * FROM changes c WHERE seq > ? AND tbl IN ({t_marks})"
+        found = dbm.query(
+            db, f"WITH mark AS (SELECT COALESCE(MAX(seq), 0) AS page_top FROM changes),"
+                f" page AS (SELECT * FROM changes c WHERE seq > ? AND tbl IN ({t_marks})"
                 f" AND (source IS NULL OR source <> ?) AND (site_id IN ({s_marks})"
                 f" OR (site_id IS NULL AND tbl NOT IN ('users', 'document_sites', {doc_marks}))"
                 f" OR (tbl = 'document_sites' AND substr(row_key, instr(row_key, '|') + 1) IN ({s_marks}))"
                 f" OR (tbl IN ({doc_marks}) AND EXISTS (SELECT 1 FROM document_sites ds WHERE ds.document_id ="
                 f" {doc_of} AND ds.site_id IN ({s_marks})))"
                 f" OR (tbl = 'users' AND row_key IN (SELECT user_id FROM memberships WHERE site_id IN ({s_marks})"
-                " OR site_id IS NULL))) ORDER BY seq LIMIT ?",
+                " OR site_id IS NULL))) ORDER BY seq LIMIT ?)"
+                " SELECT mark.page_top, page.* FROM mark LEFT JOIN page ON 1 = 1 ORDER BY page.seq",
             (since, *DOWNWARD, device["id"], *sites, *sites, *sites, *sites, limit))
-        top = dbm.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM changes")
+        top = found[0]["page_top"]
+        rows = [row for row in found if row["seq"] is not None]
         out = []
         for row in rows:
             if row["tbl"] == "document_sites" and row["op"] == "insert":

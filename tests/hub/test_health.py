@@ -13,13 +13,15 @@ def health(client):
     return response.status_code, json.loads(response.get_data(as_text=True))
 
 
-def test_all_checks_pass_without_signing_in(client):
+@pytest.mark.both_engines
+def test_all_checks_pass_without_signing_in(client, engine):
     status, body = health(client)
     assert status == 200
     assert body == {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "blobs": "ok"}, "failed": []}
 
 
-def test_a_pending_migration_is_a_503_naming_it(client, db):
+@pytest.mark.both_engines
+def test_a_pending_migration_is_a_503_naming_it(client, db, engine):
     with dbm.transaction(db):
         dbm.execute(db, "DELETE FROM schema_version WHERE version = (SELECT MAX(version) FROM schema_version)")
     status, body = health(client)
@@ -43,7 +45,8 @@ def test_an_unreadable_database_is_a_503_naming_the_database(app, client):
     assert str(path) not in json.dumps(body) and "sqlite" not in json.dumps(body).lower()
 
 
-def test_a_blob_store_that_cannot_be_written_is_a_503_naming_it(app, client):
+@pytest.mark.both_engines
+def test_a_blob_store_that_cannot_be_written_is_a_503_naming_it(app, client, engine):
     blobs = config.blob_dir(app.config)
     shutil.rmtree(blobs, ignore_errors=True)
     blobs.write_text("a file where the folder should be")  # refuses writes even to root
@@ -62,3 +65,4 @@ def test_every_server_kind_answers_it(tmp_path, mode, migrated_database):
     shutil.copyfile(migrated_database, data / migrated_database.name)
     app = create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True, "MODE": mode})
     assert app.test_client().get("/healthz").status_code == 200
+

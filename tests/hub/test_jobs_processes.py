@@ -14,13 +14,14 @@ from fieldaudit import db as dbm
 from tests.factories import FAST_HASH, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.both_engines
 
 # The other hub process: submits a job whose work takes `steps` × 50 ms, prints its id, and stays up.
 RUNNER = """
 import sys, time
 from fieldaudit import create_app, jobs
-app = create_app({"DATA_DIR": sys.argv[1], "TESTING": True, "JOB_LEASE_SECONDS": 2,
-                  "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+app = create_app({"DATA_DIR": sys.argv[1], "DATABASE_URL": sys.argv[4] or None, "TESTING": True,
+                  "JOB_LEASE_SECONDS": 2, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 steps = int(sys.argv[3])
 def work(db, progress):
     for i in range(steps):
@@ -41,7 +42,8 @@ def other_process(app, db):
     def start(steps: int):
         user = make_user(db, f"asker{len(started)}", "admin", all_sites=True)
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        process = subprocess.Popen([sys.executable, "-c", RUNNER, str(app.config["DATA_DIR"]), user["id"], str(steps)],
+        process = subprocess.Popen([sys.executable, "-c", RUNNER, str(app.config["DATA_DIR"]), user["id"], str(steps),
+                                    app.config.get("DATABASE_URL") or ""],
                                    stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         started.append(process)
         return process.stdout.readline().strip(), user["id"], process
@@ -56,7 +58,8 @@ def other_process(app, db):
 
 def this_process(app):
     """A second hub process on the same data folder, as far as jobs are concerned: it does not run the job."""
-    return create_app({"DATA_DIR": str(app.config["DATA_DIR"]), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+    return create_app({"DATA_DIR": str(app.config["DATA_DIR"]), "DATABASE_URL": app.config.get("DATABASE_URL"),
+                       "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
 
 
 def poll(db, job_id, user_id, until, timeout=20.0):
