@@ -232,3 +232,51 @@ def blob(folder: Path, sha: str) -> Path:
     """Where a server keeps a blob (fieldaudit.evidence.blobstore's layout)."""
     from fieldaudit.evidence.blobstore import BlobStore
     return BlobStore(folder / "blobs").path(sha)
+
+
+UPWARD = ("audits", "answers", "findings", "evidence", "signatures")
+
+
+def assert_converged(hub: Path, device: Path) -> None:
+    """Every field record and CAPA of the device is on the hub exactly once and equal field by field, with every
+    photo the rows name (bytes matching their hash), and nothing the device did not make under its audits."""
+    import hashlib
+    origin = read(device, "SELECT value FROM settings WHERE key = 'device_id'")[0]["value"]
+    audit_ids = [r["id"] for r in read(device, "SELECT id FROM audits ORDER BY id")]
+    marks = ", ".join("?" * len(audit_ids))
+    for table in UPWARD:
+        if table == "audits":
+            where, params = f"id IN ({marks})", audit_ids
+        elif table == "signatures":
+            where, params = f"record_type = 'audit' AND record_id IN ({marks})", audit_ids
+        else:
+            where, params = f"audit_id IN ({marks})", audit_ids
+        mine = read(device, f"SELECT * FROM {table} WHERE {where} ORDER BY rowid", params)
+        there = {r["id"]: r for r in read(hub, f"SELECT * FROM {table} WHERE {where}", params)}
+        assert len(there) == len(mine), (table, len(there), len(mine))
+        for row in mine:
+            assert there[row["id"]] == row, (table, _differences(row, there[row["id"]]))
+    for capa in read(device, "SELECT * FROM capas WHERE origin = ?", (origin,)):
+        there = read(hub, "SELECT * FROM capas WHERE id = ?", (capa["id"],))
+        assert there == [capa], ("capas", _differences(capa, there[0] if there else {}))
+    names = [r["sha"] for r in read(device, "SELECT sha256 AS sha FROM evidence UNION SELECT thumb_sha256 FROM"
+                                            " evidence UNION SELECT drawing_sha256 FROM signatures")
+             if r["sha"]]
+    for sha in names:
+        assert hashlib.sha256(blob(hub, sha).read_bytes()).hexdigest() == sha
+    partial = hub / "blobs" / ".partial"
+    assert not partial.exists() or not list(partial.iterdir()), "an upload was left half-way on the hub"
+    assert backlog(device) == 0
+    assert read(device, "SELECT COUNT(*) AS n FROM sync_set_aside")[0]["n"] == 0
+
+
+def backlog(folder: Path) -> int:
+    """Changes made on a site server still waiting for the hub (as fieldaudit.sync.outbox.backlog counts them)."""
+    from fieldaudit.sync import tables
+    names = [t.name for t in tables.TABLES if t.direction != tables.DOWN]
+    return read(folder, f"SELECT COUNT(*) AS n FROM changes WHERE pushed_at IS NULL AND source IS NULL AND tbl IN"
+                        f" ({', '.join('?' * len(names))})", names)[0]["n"]
+
+
+def _differences(mine: dict, theirs: dict) -> dict:
+    return {k: (v, theirs.get(k)) for k, v in mine.items() if theirs.get(k) != v}
