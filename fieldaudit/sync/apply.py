@@ -124,11 +124,15 @@ def _merge(db, table, key, row, data, change, *, hub, device_id) -> dict:
             kept, lost = (value, row.get(field)) if wins else (row.get(field), value)
             _conflict(db, change, table, key, field, kept, lost, "changed on two devices", device_id)
     if "field_stamps" in data and data["field_stamps"]:
-        # The screens' per-field stamps follow the values: a field's stamp comes with the edit that won.
+        # The screens' per-field stamps follow the values: a field's stamp comes with the edit that won. A writer
+        # may log the stamps as a change of their own right after the value's (capa.data.save_fields does): then
+        # a stamp newer than ours is taken when no later value of that field has been applied here since.
         mine_stamps, theirs = json.loads(row.get("field_stamps") or "{}"), json.loads(data["field_stamps"])
         merged = dict(mine_stamps)
         for field, stamp in theirs.items():
-            if field in written or field not in mine_stamps:
+            newer = (stamps.get(field) or 0) <= incoming and \
+                str((stamp or {}).get("at", "")) > str((mine_stamps.get(field) or {}).get("at", ""))
+            if field in written or field not in mine_stamps or newer:
                 merged[field] = stamp
         if merged != mine_stamps:
             written["field_stamps"] = json.dumps(merged, sort_keys=True)

@@ -77,3 +77,11 @@ def make_device(tmp_path, migrated_database, hub):
 
 
 
+
+
+@pytest.fixture(scope="session")
+def loopback_template(tmp_path_factory):
+    """Hub and two site servers of PLT1 as real processes, paired and synced once, then stopped: each loopback test
+    module copies them (tests/sync/loopback.py) instead of paying for the set-up again."""
+    from tests.sync.loopback import template
+    return template(tmp_path_factory.mktemp("loopback-template"))

@@ -4,8 +4,13 @@ Each accepted connection is piped to the upstream in both directions by two thre
 between requests and apply to new connections: `delay` (seconds before each forwarded chunk), `cut_upload_after`
 (bytes client → server after which the connection is reset), `cut_download_after` (the same for server → client:
 the response is lost after the server acted on the request), `duplicate_upload` (the first request of a
-connection is sent twice, as a retrying middlebox might). `bytes_up`/`bytes_down` count what was forwarded.
+connection is sent twice, as a retrying middlebox might), `reset_chance` (each forwarded chunk resets its connection
+with this probability, drawn from the proxy's seeded generator), `reset_every` (every Nth chunk the proxy forwards,
+counted over all connections, resets its connection: faults that surely happen, yet let a retry through) and `once` (the first reset disarms the faults, so
+"cut at 6 MB" happens to one connection only). `bytes_up`/`bytes_down` count what was forwarded; `cut_at_up` is
+`bytes_up` at the last reset.
 """
+import random
 import socket
 import threading
 import time
@@ -20,6 +25,9 @@ class Faults:
     cut_upload_after: int | None = None
     cut_download_after: int | None = None
     duplicate_upload: bool = False
+    reset_chance: float = 0.0
+    reset_every: int = 0
+    once: bool = False
 
 
 @dataclass
@@ -31,8 +39,12 @@ class FaultProxy:
     bytes_up: int = 0
     bytes_down: int = 0
     resets: int = 0
+    seed: int = 0
+    cut_at_up: int = 0
 
     def __post_init__(self):
+        self._random = random.Random(self.seed)
+        self._chunks = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -77,11 +89,14 @@ class FaultProxy:
                     return
                 if faults.delay:
                     time.sleep(faults.delay)
+                if self._unlucky(faults):
+                    self._reset(source, target, faults)
+                    return
                 if limit is not None and sent + len(chunk) > limit:
                     part = chunk[:limit - sent]
                     target.sendall(part)
                     self._count(direction, len(part))
-                    self._reset(source, target)
+                    self._reset(source, target, faults)
                     return
                 target.sendall(chunk)
                 if direction == "up" and first and faults.duplicate_upload:
@@ -100,10 +115,21 @@ class FaultProxy:
             else:
                 self.bytes_down += n
 
-    def _reset(self, *sockets: socket.socket) -> None:
+    def _unlucky(self, faults: Faults) -> bool:
+        """Whether this chunk resets its connection (reset_chance, reset_every)."""
+        with self._lock:
+            self._chunks += 1
+            if faults.reset_every and self._chunks % faults.reset_every == 0:
+                return True
+            return bool(faults.reset_chance) and self._random.random() < faults.reset_chance
+
+    def _reset(self, source: socket.socket, target: socket.socket, faults: Faults) -> None:
         with self._lock:
             self.resets += 1
-        for sock in sockets:
+            self.cut_at_up = self.bytes_up
+            if faults.once:
+                self.faults = Faults(delay=self.faults.delay)
+        for sock in (source, target):
             try:
                 # RST where the socket is ours alone; shutdown first wakes the other pipe thread blocked in recv on
                 # it (a close under a blocked recv would leave the connection open on Linux).
