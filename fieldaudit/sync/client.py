@@ -117,8 +117,8 @@ def sync_once(db, store, progress=None, *, session=None, sleep=time.sleep, user_
 
 
 def _note_time(db) -> None:
-    """Keep when this sync ended without waiting for the disk: a lost timestamp after a power cut costs nothing,
-    and this write's fsync was most of a sync with nothing to do."""
+    """Keep when this sync ended, without waiting for the disk."""
+    # A timestamp lost to a power cut costs nothing, and this write's fsync was most of a sync with nothing to do.
     mode = dbm.scalar(db, "PRAGMA synchronous")
     db.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: committed in order, flushed at the next FULL one
     try:
