@@ -1,6 +1,5 @@
-"""Sync over loopback (the hub `fieldaudit serve` in its own process, 4 threads): first sync of N answers and photos device → hub, a sync with nothing to do, an incremental
-sync's bytes on the wire; beside it, the time to copy the same bytes over a loopback socket; then 50 devices
-syncing at once with one hub (sync_fleet.py)."""
+"""Sync over loopback, the hub `fieldaudit serve` in its own process: a first sync device → hub, nothing to do,
+an incremental sync's bytes, the same bytes copied over a loopback socket beside it, 50 devices at once."""
 import argparse
 import socket
 import statistics

@@ -100,10 +100,9 @@ def authenticate(db, token: str | None) -> dict:
 
 def touch(db, device_id: str, *, app_version: str = "", protocol_version: str = "",
           clock_offset_ms: int | None = None) -> None:
-    """Record that a device called, with the facts the fleet view shows.
-
-    Written at most once a minute unless a fact changed (a new version, a clock that moved by over a second): a
-    write costs an fsync, and a device calls many times a minute while it syncs."""
+    """Record that a device called, with the facts the fleet view shows (at most once a minute if none changed)."""
+    # A write costs an fsync, and a device calls many times a minute while it syncs; a new version or a clock that
+    # moved by over a second is written at once.
     now = ids.utc_now()
     row = dbm.query_one(db, "SELECT last_seen_at, app_version, protocol_version, clock_offset_ms FROM sync_devices"
                             " WHERE id = ?", (device_id,))

@@ -48,8 +48,7 @@ def receive(db, device: dict, user: dict | None, changes: list[dict], store, tra
 
 
 class _Batch:
-    """What a batch's changes share: the results already kept under their ids (read in one query) and the new
-    ones (written in one statement), so each change costs no idempotency round trip of its own."""
+    """A batch's idempotency records: the earlier results read in one query, the new ones written in one."""
 
     def __init__(self, db, changes: list):
         self.db, self.now, self.rows = db, ids.now_iso(), []
