@@ -3,11 +3,11 @@ import gzip
 import json
 import zlib
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, g, jsonify, request
 
-from .. import appdb, config
+from .. import appdb
 from ..refusal import Refusal
-from . import blobs, connections, devices, hlc, hub, pull, versions
+from . import blobs, devices, hlc, hub, pull, versions
 from .api import bp, device_required
 
 MAX_JSON = 16 * 1024 * 1024  # a push body after decompression
@@ -16,20 +16,6 @@ MAX_SEQ = 2 ** 63 - 1    # a hub sequence is a 64-bit integer; a larger cursor i
 MAX_CHECK = 1000  # blobs asked about in one call
 VERSIONED = {"sync_api.push", "sync_api.pull_page", "sync_api.blob_head", "sync_api.blob_patch",
              "sync_api.blob_check"}
-
-
-@bp.before_request
-def kept_connection():
-    # Before device_required opens one: this request uses the thread's kept connection (connections.py says why).
-    if "db" not in g:
-        g.db = connections.take(config.database_path(current_app.config))
-
-
-@bp.teardown_request
-def give_back(exc=None):
-    db = g.pop("db", None)
-    if db is not None:
-        connections.give(config.database_path(current_app.config), db)
 
 
 @bp.before_request

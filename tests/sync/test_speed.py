@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from fieldaudit import db as dbm
 from fieldaudit import config, ids, settings
-from fieldaudit.sync import client, connections, devices, hub as hubside, outbox
+from fieldaudit.sync import client, devices, hub as hubside, outbox
 from tests.sync.helpers import field_audit, jpeg
 
 CHECK = "http://hub.test/sync/v1/blobs/check"
@@ -135,38 +135,3 @@ def test_batches_are_cut_by_size_as_well_as_count():
     big = {"data": "x" * (client.BATCH_BYTES // 3), "base": None}
     assert len(client._sized([dict(big) for _ in range(5)])) == 2
     assert len(client._sized([{"data": "x" * (client.BATCH_BYTES * 2), "base": None}])) == 1  # never empty
-
-
-def test_a_kept_connection_is_reused_sees_other_writers_and_is_dropped_for_another_file(tmp_path, hub):
-    path = tmp_path / "kept.sqlite3"
-    other = tmp_path / "other.sqlite3"
-    first = dbm.connect(path)
-    dbm.execute(first, "CREATE TABLE t (n INTEGER)")
-    connections.give(path, first)
-    again = connections.take(path)
-    assert again is first
-    writer = dbm.connect(path)
-    dbm.execute(writer, "INSERT INTO t VALUES (1)")
-    assert dbm.scalar(again, "SELECT COUNT(*) FROM t") == 1
-    again.conn.execute("BEGIN")
-    dbm.execute(again, "INSERT INTO t VALUES (2)")
-    connections.give(path, again)  # given back inside a transaction: rolled back, never kept half-done
-    assert dbm.scalar(writer, "SELECT COUNT(*) FROM t") == 1
-    assert connections.take(path) is again and not again.conn.in_transaction
-    assert dbm.scalar(again, "SELECT COUNT(*) FROM t") == 1
-    writer.conn.close()
-    connections.give(path, again)
-    path.rename(other)
-    dbm.connect(path).conn.close()  # another database now lives at the path
-    fresh = connections.take(path)
-    assert fresh is not again and dbm.scalar(fresh, "SELECT COUNT(*) FROM sqlite_master") == 0
-    connections.give(path, fresh)
-
-
-def test_the_sync_api_keeps_its_connection_between_requests(hub, make_device):
-    device = make_device("d1")
-    device.sync()
-    path = str(config.database_path(hub["app"].config))
-    kept = connections._local.kept[path][0]
-    device.sync()
-    assert connections._local.kept[path][0] is kept
