@@ -3,7 +3,7 @@ import hashlib
 from datetime import timedelta
 
 from fieldaudit import db as dbm
-from fieldaudit import config, ids, settings
+from fieldaudit import ids, settings
 from fieldaudit.sync import client, devices, hub as hubside, outbox
 from tests.sync.helpers import field_audit, jpeg
 
