@@ -143,3 +143,13 @@ def test_group_concat_and_sum_of_comparisons_work_on_both_engines(db):
     joined = dbm.scalar(db, "SELECT GROUP_CONCAT(DISTINCT value) FROM settings WHERE key IN ('a', 'b', 'c')")
     assert sorted(joined.split(",")) == ["x", "y"]
     assert dbm.scalar(db, "SELECT SUM(value = 'x') FROM settings WHERE key IN ('a', 'b', 'c')") == 2
+
+
+def test_a_database_url_that_is_not_postgresql_stops_the_app_naming_it(tmp_path, monkeypatch):
+    from flask import Flask
+
+    from fieldaudit import config
+
+    monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", "mysql://db.example/fieldaudit")
+    with pytest.raises(config.ConfigError, match="FIELDAUDIT_DATABASE_URL: expected a postgresql:// URL"):
+        config.load(Flask("x", instance_path=str(tmp_path)))
