@@ -1,5 +1,6 @@
 """Shared fixtures: a real app on a temporary data folder, a real SQLite file (or a real PostgreSQL database for
 tests marked `both_engines`, or every test under FIELDAUDIT_TEST_ENGINE=postgres), sign-in, a plant, an audit."""
+import atexit
 import os
 import shutil
 
@@ -52,6 +53,8 @@ def pg_server():
             pytest.fail(f"{reason}: CI must run the PostgreSQL tests")
         pytest.skip(reason)
     server = pg.Server(bin_dir)
+    # Also at interpreter exit: an interrupted run (Ctrl-C) can skip fixture teardown and leave the server up.
+    atexit.register(server.stop)
     server.start()
     try:
         server.make_template()

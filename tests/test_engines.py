@@ -137,8 +137,19 @@ def test_sqlite_date_functions_answer_alike_on_both_engines(db, sql, expected):
 
 
 @pytest.mark.both_engines
-def test_group_concat_distinct_works_on_both_engines(db):
+def test_group_concat_and_sum_of_comparisons_work_on_both_engines(db):
     for key, value in (("a", "x"), ("b", "y"), ("c", "x")):
         dbm.execute(db, "INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
     joined = dbm.scalar(db, "SELECT GROUP_CONCAT(DISTINCT value) FROM settings WHERE key IN ('a', 'b', 'c')")
     assert sorted(joined.split(",")) == ["x", "y"]
+    assert dbm.scalar(db, "SELECT SUM(value = 'x') FROM settings WHERE key IN ('a', 'b', 'c')") == 2
+
+
+def test_a_database_url_that_is_not_postgresql_stops_the_app_naming_it(tmp_path, monkeypatch):
+    from flask import Flask
+
+    from fieldaudit import config
+
+    monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", "mysql://db.example/fieldaudit")
+    with pytest.raises(config.ConfigError, match="FIELDAUDIT_DATABASE_URL: expected a postgresql:// URL"):
+        config.load(Flask("x", instance_path=str(tmp_path)))

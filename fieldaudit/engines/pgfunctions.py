@@ -1,4 +1,4 @@
-"""SQLite's date functions and GROUP_CONCAT as PostgreSQL functions, so the KPI, programme and demo queries run
+"""SQLite's date functions, GROUP_CONCAT and SUM over comparisons as PostgreSQL functions, so the KPI, programme and demo queries run
 unchanged on a hub (no Flask). Only what the code uses: `strftime(format, value, modifier…)` with %Y %m %d %H %M
 %S %f %%, `date(value, modifier…)`, `julianday(value)`, `instr(text, text)`; modifiers 'start of month', '±N day(s)' and
 '±N month(s)'; values ISO-8601 text (with or without Z) or 'now'. Made (again) before every migrate: idempotent.
@@ -54,6 +54,10 @@ SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x ELSE acc || ',' || x
     r"""CREATE OR REPLACE FUNCTION instr(haystack text, needle text) RETURNS integer LANGUAGE sql IMMUTABLE AS $fn$
 SELECT strpos(haystack, needle) $fn$""",
     "CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = fa_concat_step, STYPE = text)",
+    # SQLite's comparisons are 0 or 1, so SUM(a = b) counts; PostgreSQL's are booleans.
+    r"""CREATE OR REPLACE FUNCTION fa_sum_step(acc bigint, x boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS $fn$
+SELECT CASE WHEN x IS NULL THEN acc ELSE COALESCE(acc, 0) + x::int END $fn$""",
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = fa_sum_step, STYPE = bigint)",
 ]
 
 
