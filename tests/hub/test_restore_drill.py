@@ -2,6 +2,7 @@
 database → `fieldaudit verify` says OK; the same dump restored with one answer altered behind the triggers' back
 is caught (exit 1), so the drill can fail."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,15 @@ import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def tool(pg_server, name: str) -> str:
+    """pg_dump / pg_restore of the server's own version (initdb may be a link on PATH to its versioned folder)."""
+    beside = (pg_server.bin_dir / "initdb").resolve().parent / name
+    found = beside if beside.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} not found beside {pg_server.bin_dir} nor on PATH (Debian package postgresql-client)")
+    return str(found)
 
 
 def verify(app, url) -> subprocess.CompletedProcess:
@@ -22,7 +32,7 @@ def verify(app, url) -> subprocess.CompletedProcess:
 
 def restore(pg_server, dump: Path, name: str) -> str:
     pg_server.admin(f"CREATE DATABASE {name}")
-    subprocess.run([str(pg_server.bin_dir / "pg_restore"), "--no-owner", f"--dbname={pg_server.url(name)}",
+    subprocess.run([tool(pg_server, "pg_restore"), "--no-owner", f"--dbname={pg_server.url(name)}",
                     str(dump)], check=True, capture_output=True, text=True, timeout=300)
     return pg_server.url(name)
 
@@ -30,7 +40,7 @@ def restore(pg_server, dump: Path, name: str) -> str:
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)
 def test_dump_restore_verify(app, submitted, pg_server, tmp_path, engine):
     dump = tmp_path / "hub.dump"
-    subprocess.run([str(pg_server.bin_dir / "pg_dump"), "--format=custom", f"--file={dump}",
+    subprocess.run([tool(pg_server, "pg_dump"), "--format=custom", f"--file={dump}",
                     app.config["DATABASE_URL"]], check=True, capture_output=True, text=True, timeout=300)
     names = [f"restored_ok_{os.getpid()}", f"restored_bad_{os.getpid()}"]
     try:
