@@ -15,10 +15,14 @@ TOP_CLAUSES = 10
 REPEATS_SHOWN = 25  # the newest repeats on the page; the CSV and the PDF list them all
 
 
-def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTHS) -> dict:
-    """Every figure of the dashboard for a scope."""
+def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTHS, page: bool = False) -> dict:
+    """Every figure of the dashboard for a scope; for a `page`, only the repeats it shows (the CSV has them all)."""
     rollup.prepare(db, scope)
-    repeat_rows = findings.repeats(db, scope, repeat_months)
+    if page:
+        repeat_rows, repeat_months_rows, repeat_total = findings.repeats(db, scope, repeat_months, REPEATS_SHOWN)
+    else:
+        repeat_rows = findings.repeats(db, scope, repeat_months)
+        repeat_months_rows, repeat_total = findings.repeats_per_month(scope, repeat_rows), len(repeat_rows)
     clause_rows = findings.by_clause(db, scope)
     effectiveness = capas.effectiveness(db, scope)
     adherence = programme.adherence(db, scope)
@@ -36,7 +40,8 @@ def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTH
                                                           if r["clause"] != findings.NO_CLAUSE]),
         "nc_by_area": findings.by_area(db, scope),
         "repeats": repeat_rows,
-        "repeats_per_month": findings.repeats_per_month(scope, repeat_rows),
+        "repeats_total": repeat_total,
+        "repeats_per_month": repeat_months_rows,
         "capa_status": capas.status(db, scope),
         "ageing": capas.ageing(db, scope),
         "time_to_close": capas.time_to_close(db, scope),
@@ -63,7 +68,8 @@ def headline(data: dict) -> list[tuple[str, str]]:
         ("Audits submitted", str(audits)),
         ("Average score", pct(average)),
         ("Nonconformities", str(ncs)),
-        (f"Repeat nonconformities ({data['repeat_months']} months)", str(sum(r["findings"] for r in data["repeats"]))),
+        (f"Repeat nonconformities ({data['repeat_months']} months)",
+         str(sum(r["findings"] for r in data["repeats_per_month"]))),
         ("Open CAPAs", str(sum(r["open"] for r in data["capa_status"]))),
         ("Overdue CAPAs", str(sum(r["overdue"] for r in data["capa_status"]))),
         ("Effectiveness pass rate", f"{pct(eff['rate'])} ({eff['passed']} of {eff['checked']})"),
@@ -89,6 +95,7 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     shown: int | None = None  # rows the page shows (the CSV has all); None: all
+    total: int | None = None  # rows in all, where the page was given only those it shows
 
 
 def tables(data: dict) -> dict[str, Table]:
@@ -123,7 +130,7 @@ def tables(data: dict) -> dict[str, Table]:
                                  f"{data['repeat_months']} months)",
               ["Month", "Audit", "Place", "Clause", "Findings", "Previous audit"],
               [[r["month"], r["number"], r["place"], r["clause"], str(r["findings"]), r["previous_number"]]
-               for r in reversed(data["repeats"])], shown=REPEATS_SHOWN),
+               for r in reversed(data["repeats"])], shown=REPEATS_SHOWN, total=data["repeats_total"]),
         Table("capa-status", "Open and overdue CAPAs by severity (today)", ["Severity", "Open", "Overdue"],
               [[SEVERITY_LABELS[r["severity"]], str(r["open"]), str(r["overdue"])] for r in data["capa_status"]]),
         Table("capa-ageing", "Open CAPAs by age (today)", ["Age since raised", "Open", "Overdue"],

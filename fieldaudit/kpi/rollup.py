@@ -14,24 +14,25 @@ from .scope import Scope, add_months, utc_of
 
 FIRST, LAST = date(2000, 1, 1), date(2100, 1, 1)  # the months stored per site; outside them the audits are read
 
-_BUILD_AUDITS = """
-INSERT INTO kpi_audit_months (site_id, month, checklist_version_id, area_id, workstation_id, audits, scored,
-    score_sum, score_min, score_max)
-SELECT m.site_id, m.month, a.checklist_version_id, COALESCE(a.area_id, ''), COALESCE(a.workstation_id, ''),
-    COUNT(*), COUNT(a.score_percent), TOTAL(a.score_percent), MIN(a.score_percent), MAX(a.score_percent)
-FROM kpi_site_months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'
-    AND a.submitted_at >= m.lo AND a.submitted_at < m.hi
-WHERE m.site_id = ?
-GROUP BY m.site_id, m.month, a.checklist_version_id, COALESCE(a.area_id, ''), COALESCE(a.workstation_id, '')"""
+_SUBMITTED = ("FROM kpi_site_months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'"
+              " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi")
+_SCORES = "COUNT(*), COUNT(a.score_percent), TOTAL(a.score_percent), MIN(a.score_percent), MAX(a.score_percent)"
+_PLACE = "COALESCE(a.area_id, ''), COALESCE(a.workstation_id, '')"
 
-_BUILD_FINDINGS = """
-INSERT INTO kpi_finding_months (site_id, month, area_id, workstation_id, severity, clause, findings)
-SELECT m.site_id, m.month, COALESCE(a.area_id, ''), COALESCE(a.workstation_id, ''), f.severity, TRIM(f.clause),
-    COUNT(*)
-FROM kpi_site_months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'
-    AND a.submitted_at >= m.lo AND a.submitted_at < m.hi JOIN findings f ON f.audit_id = a.id
-WHERE m.site_id = ?
-GROUP BY m.site_id, m.month, COALESCE(a.area_id, ''), COALESCE(a.workstation_id, ''), f.severity, TRIM(f.clause)"""
+# How each roll-up table is made from the audits of one site (the `?`): what the triggers of 0024 add up.
+_BUILD = (
+    f"INSERT INTO kpi_audit_months SELECT m.site_id, m.month, a.checklist_version_id, {_SCORES} {_SUBMITTED}"
+    " WHERE m.site_id = ? GROUP BY m.site_id, m.month, a.checklist_version_id",
+    f"INSERT INTO kpi_audit_places SELECT m.site_id, m.month, {_PLACE}, {_SCORES} {_SUBMITTED}"
+    f" WHERE m.site_id = ? GROUP BY m.site_id, m.month, {_PLACE}",
+    f"INSERT INTO kpi_finding_months SELECT m.site_id, m.month, f.severity, TRIM(f.clause), COUNT(*) {_SUBMITTED}"
+    " JOIN findings f ON f.audit_id = a.id WHERE m.site_id = ? GROUP BY m.site_id, m.month, f.severity,"
+    " TRIM(f.clause)",
+    f"INSERT INTO kpi_finding_places SELECT m.site_id, m.month, {_PLACE}, f.severity, COUNT(*) {_SUBMITTED}"
+    f" JOIN findings f ON f.audit_id = a.id WHERE m.site_id = ? GROUP BY m.site_id, m.month, {_PLACE}, f.severity",
+)
+TABLES = ("kpi_audit_months", "kpi_audit_places", "kpi_finding_months", "kpi_finding_places")
+# kpi_nc_hits, the repeat findings' table, needs no local months: 0024 fills it and its triggers keep it.
 
 
 def month_rows(site_id: str, tz: str) -> list[tuple[str, str, str, str]]:
@@ -48,12 +49,12 @@ def month_rows(site_id: str, tz: str) -> list[tuple[str, str, str, str]]:
 
 def build_site(db, site_id: str, tz: str) -> None:
     """(Re)make a site's month bounds and roll-up from its submitted audits (inside the caller's transaction)."""
-    for table in ("kpi_site_months", "kpi_audit_months", "kpi_finding_months"):
+    for table in ("kpi_site_months", *TABLES):
         dbm.execute(db, f"DELETE FROM {table} WHERE site_id = ?", (site_id,))
     db.conn.executemany("INSERT INTO kpi_site_months (site_id, month, lo, hi) VALUES (?, ?, ?, ?)",
                         month_rows(site_id, tz))
-    dbm.execute(db, _BUILD_AUDITS, (site_id,))
-    dbm.execute(db, _BUILD_FINDINGS, (site_id,))
+    for sql in _BUILD:
+        dbm.execute(db, sql, (site_id,))
 
 
 def prepare(db, scope: Scope) -> None:
@@ -97,28 +98,33 @@ def _ctes(db, scope: Scope) -> tuple[str, list]:
     return sql, [v for row in rest for v in row] + [v for row in rolled for v in row]
 
 
-def audit_rows(db, scope: Scope) -> tuple[str, list, str]:
-    """(WITH clause, its parameters, a subquery) of submitted audits per (month, site_id, checklist_version_id,
-    area_id, workstation_id) with audits, scored, score_sum, score_min, score_max ('' for no area/workstation)."""
-    cte, params = _ctes(db, scope)
-    source = ("SELECT k.month, k.site_id, k.checklist_version_id, k.area_id, k.workstation_id, k.audits, k.scored,"
-              " k.score_sum, k.score_min, k.score_max FROM rolled m JOIN kpi_audit_months k"
-              " ON k.site_id = m.site_id AND k.month = m.month"
-              " UNION ALL SELECT m.month, a.site_id, a.checklist_version_id, COALESCE(a.area_id, ''),"
-              " COALESCE(a.workstation_id, ''), 1, a.score_percent IS NOT NULL, COALESCE(a.score_percent, 0),"
-              " a.score_percent, a.score_percent FROM months m JOIN audits a ON a.site_id = m.site_id"
-              " AND a.status = 'submitted' AND a.submitted_at >= m.lo AND a.submitted_at < m.hi")
-    return cte, params, source
+_SOURCES = {
+    # (roll-up table, its columns besides site and month, the same from the audits a and findings f)
+    ("audits", "checklist"): ("kpi_audit_months", "checklist_version_id, audits, scored, score_sum, score_min,"
+                              " score_max", "a.checklist_version_id, 1, a.score_percent IS NOT NULL,"
+                              " COALESCE(a.score_percent, 0), a.score_percent, a.score_percent"),
+    ("audits", "place"): ("kpi_audit_places", "area_id, workstation_id, audits, scored, score_sum, score_min,"
+                          " score_max", f"{_PLACE}, 1, a.score_percent IS NOT NULL,"
+                          " COALESCE(a.score_percent, 0), a.score_percent, a.score_percent"),
+    ("findings", "clause"): ("kpi_finding_months", "severity, clause, findings", "f.severity, TRIM(f.clause), 1"),
+    ("findings", "place"): ("kpi_finding_places", "area_id, workstation_id, severity, findings",
+                            f"{_PLACE}, f.severity, 1"),
+}
 
 
-def finding_rows(db, scope: Scope) -> tuple[str, list, str]:
-    """(WITH clause, its parameters, a subquery) of findings of submitted audits per (month, site_id, area_id,
-    workstation_id, severity, clause trimmed) with their count, findings."""
+def rows(db, scope: Scope, what: str, by: str) -> tuple[str, list, str]:
+    """(WITH clause, its parameters, a subquery r) of the scope's submitted audits or their findings with month and
+    site_id, and per `by`:
+    - audits by checklist: checklist_version_id, audits, scored, score_sum, score_min, score_max;
+    - audits by place: area_id, workstation_id ('' for none) and the same sums;
+    - findings by clause: severity, clause (trimmed), findings; findings by place: area_id, workstation_id,
+      severity, findings.
+    Whole months come from the roll-up, the rest from the audits, one row per audit (or finding)."""
+    table, columns, raw = _SOURCES[(what, by)]
     cte, params = _ctes(db, scope)
-    source = ("SELECT k.month, k.site_id, k.area_id, k.workstation_id, k.severity, k.clause, k.findings"
-              " FROM rolled m JOIN kpi_finding_months k ON k.site_id = m.site_id AND k.month = m.month"
-              " UNION ALL SELECT m.month, a.site_id, COALESCE(a.area_id, ''), COALESCE(a.workstation_id, ''),"
-              " f.severity, TRIM(f.clause), 1 FROM months m JOIN audits a ON a.site_id = m.site_id"
-              " AND a.status = 'submitted' AND a.submitted_at >= m.lo AND a.submitted_at < m.hi"
-              " JOIN findings f ON f.audit_id = a.id")
+    joins = " JOIN findings f ON f.audit_id = a.id" if what == "findings" else ""
+    source = (f"SELECT k.month, k.site_id, {', '.join('k.' + c.strip() for c in columns.split(','))}"
+              f" FROM rolled m JOIN {table} k ON k.site_id = m.site_id AND k.month = m.month"
+              f" UNION ALL SELECT m.month, a.site_id, {raw} FROM months m JOIN audits a ON a.site_id = m.site_id"
+              f" AND a.status = 'submitted' AND a.submitted_at >= m.lo AND a.submitted_at < m.hi{joins}")
     return cte, params, source

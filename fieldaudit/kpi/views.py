@@ -68,7 +68,7 @@ def _query(scope, args: dict, **extra) -> dict:
 def _dashboard(args: dict):
     sites = _sites(args)
     scope = _scope(sites, args)
-    data = dashboard.collect(get_db(), scope, _repeat_months(args))
+    data = dashboard.collect(get_db(), scope, _repeat_months(args), page=True)
 
     def link(kind, **filters):
         return url_for("kpi.records", kind=kind, **_query(scope, args, **filters))

@@ -5,6 +5,7 @@ triggers add an audit and its findings to the roll-up of its site and local mont
 submits it (the screens, or sync applying a device's audit on the hub). Submitted audits and their findings are
 read-only (0003's triggers), so a cell is only ever added to and cannot go stale. A site's roll-up is made (and
 backfilled) by `kpi.rollup.build_site`; changing a site's time zone drops it, and the next dashboard remakes it.
+`kpi_nc_hits` (for repeat findings) needs no local calendar and is complete from this migration on.
 """
 from fieldaudit.db import run_script
 
@@ -18,31 +19,68 @@ CREATE TABLE kpi_site_months (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX kpi_site_months_lo ON kpi_site_months(site_id, lo);
 
--- Audits per site, local month, checklist version and place ('' for none), with their score sums.
+-- Submitted audits per site, local month and checklist version, with their score sums (scores by month, checklist
+-- and site).
 CREATE TABLE kpi_audit_months (
     site_id TEXT NOT NULL,
     month TEXT NOT NULL,
     checklist_version_id TEXT NOT NULL,
-    area_id TEXT NOT NULL,         -- the audit's own area ('' for none); a workstation's area is joined when read
+    audits INTEGER NOT NULL,
+    scored INTEGER NOT NULL,
+    score_sum REAL NOT NULL,
+    score_min REAL,
+    score_max REAL,
+    PRIMARY KEY (site_id, month, checklist_version_id)
+) WITHOUT ROWID;
+
+-- The same per place: the audit's own area and workstation ('' for none); a workstation's area is joined when
+-- read, as the figures over the audits do.
+CREATE TABLE kpi_audit_places (
+    site_id TEXT NOT NULL,
+    month TEXT NOT NULL,
+    area_id TEXT NOT NULL,
     workstation_id TEXT NOT NULL,
     audits INTEGER NOT NULL,
     scored INTEGER NOT NULL,
     score_sum REAL NOT NULL,
     score_min REAL,
     score_max REAL,
-    PRIMARY KEY (site_id, month, checklist_version_id, area_id, workstation_id)
+    PRIMARY KEY (site_id, month, area_id, workstation_id)
 ) WITHOUT ROWID;
 
--- Findings of submitted audits per site, local month, place, severity and trimmed clause.
+-- Findings of submitted audits per site, local month, severity and trimmed clause.
 CREATE TABLE kpi_finding_months (
+    site_id TEXT NOT NULL,
+    month TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    clause TEXT NOT NULL,
+    findings INTEGER NOT NULL,
+    PRIMARY KEY (site_id, month, severity, clause)
+) WITHOUT ROWID;
+
+-- ... and per place and severity.
+CREATE TABLE kpi_finding_places (
     site_id TEXT NOT NULL,
     month TEXT NOT NULL,
     area_id TEXT NOT NULL,
     workstation_id TEXT NOT NULL,
     severity TEXT NOT NULL,
-    clause TEXT NOT NULL,
     findings INTEGER NOT NULL,
-    PRIMARY KEY (site_id, month, area_id, workstation_id, severity, clause)
+    PRIMARY KEY (site_id, month, area_id, workstation_id, severity)
+) WITHOUT ROWID;
+
+-- Nonconformities citing a clause, one row per submitted audit and clause, in the order repeat findings are looked
+-- for (same clause at the same place, by instant): no time zone involved, so every audit is here from the start.
+CREATE TABLE kpi_nc_hits (
+    site_id TEXT NOT NULL,
+    workstation_id TEXT NOT NULL,
+    area_id TEXT NOT NULL,
+    clause TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    audit_id TEXT NOT NULL,
+    number TEXT NOT NULL,          -- the audit's number, shown beside each repeat
+    findings INTEGER NOT NULL,
+    PRIMARY KEY (site_id, workstation_id, area_id, clause, submitted_at, audit_id)
 ) WITHOUT ROWID;
 
 CREATE TRIGGER kpi_rollup_audit_inserted AFTER INSERT ON audits WHEN NEW.status = 'submitted'
@@ -56,7 +94,9 @@ CREATE TRIGGER kpi_rollup_site_timezone AFTER UPDATE OF timezone ON sites WHEN O
 BEGIN
     DELETE FROM kpi_site_months WHERE site_id = NEW.id;
     DELETE FROM kpi_audit_months WHERE site_id = NEW.id;
+    DELETE FROM kpi_audit_places WHERE site_id = NEW.id;
     DELETE FROM kpi_finding_months WHERE site_id = NEW.id;
+    DELETE FROM kpi_finding_places WHERE site_id = NEW.id;
 END;
 """
 
@@ -64,26 +104,58 @@ END;
 _MONTH = ("FROM kpi_site_months m WHERE m.site_id = NEW.site_id AND m.lo = (SELECT MAX(lo) FROM kpi_site_months"
           " WHERE site_id = NEW.site_id AND lo <= NEW.submitted_at) AND m.hi > NEW.submitted_at")
 
+# Written to run unchanged on PostgreSQL too (a hub's store): no boolean as a number, no two-argument MIN/MAX,
+# and the existing row named by its table (an unqualified column is ambiguous there beside `excluded`).
+_SCORE = ("1, CASE WHEN NEW.score_percent IS NULL THEN 0 ELSE 1 END, COALESCE(NEW.score_percent, 0),"
+          " NEW.score_percent, NEW.score_percent")
+
+
+def _score_sums(t: str) -> str:
+    return (f"audits = {t}.audits + 1, scored = {t}.scored + excluded.scored,"
+            f" score_sum = {t}.score_sum + excluded.score_sum,"
+            f" score_min = CASE WHEN {t}.score_min IS NULL OR excluded.score_min < {t}.score_min"
+            f" THEN excluded.score_min ELSE {t}.score_min END,"
+            f" score_max = CASE WHEN {t}.score_max IS NULL OR excluded.score_max > {t}.score_max"
+            f" THEN excluded.score_max ELSE {t}.score_max END")
+
+
+_PLACE = "COALESCE(NEW.area_id, ''), COALESCE(NEW.workstation_id, '')"
+_FINDINGS = _MONTH.replace("FROM kpi_site_months m", "FROM kpi_site_months m JOIN findings f ON f.audit_id = NEW.id")
+
 ADD = f"""
-    INSERT INTO kpi_audit_months (site_id, month, checklist_version_id, area_id, workstation_id, audits, scored,
-        score_sum, score_min, score_max)
-    SELECT m.site_id, m.month, NEW.checklist_version_id, COALESCE(NEW.area_id, ''), COALESCE(NEW.workstation_id, ''),
-        1, CASE WHEN NEW.score_percent IS NULL THEN 0 ELSE 1 END, COALESCE(NEW.score_percent, 0), NEW.score_percent, NEW.score_percent
-    {_MONTH}
-    ON CONFLICT (site_id, month, checklist_version_id, area_id, workstation_id) DO UPDATE SET
-        audits = kpi_audit_months.audits + 1, scored = kpi_audit_months.scored + excluded.scored,
-        score_sum = kpi_audit_months.score_sum + excluded.score_sum,
-        score_min = CASE WHEN kpi_audit_months.score_min IS NULL OR excluded.score_min < kpi_audit_months.score_min
-                         THEN excluded.score_min ELSE kpi_audit_months.score_min END,
-        score_max = CASE WHEN kpi_audit_months.score_max IS NULL OR excluded.score_max > kpi_audit_months.score_max
-                         THEN excluded.score_max ELSE kpi_audit_months.score_max END;
-    INSERT INTO kpi_finding_months (site_id, month, area_id, workstation_id, severity, clause, findings)
-    SELECT m.site_id, m.month, COALESCE(NEW.area_id, ''), COALESCE(NEW.workstation_id, ''), f.severity,
-        TRIM(f.clause), COUNT(*)
-    {_MONTH.replace("FROM kpi_site_months m", "FROM kpi_site_months m JOIN findings f ON f.audit_id = NEW.id")}
+    INSERT INTO kpi_audit_months (site_id, month, checklist_version_id, audits, scored, score_sum, score_min,
+        score_max)
+    SELECT m.site_id, m.month, NEW.checklist_version_id, {_SCORE} {_MONTH}
+    ON CONFLICT (site_id, month, checklist_version_id) DO UPDATE SET {_score_sums('kpi_audit_months')};
+    INSERT INTO kpi_audit_places (site_id, month, area_id, workstation_id, audits, scored, score_sum, score_min,
+        score_max)
+    SELECT m.site_id, m.month, {_PLACE}, {_SCORE} {_MONTH}
+    ON CONFLICT (site_id, month, area_id, workstation_id) DO UPDATE SET {_score_sums('kpi_audit_places')};
+    INSERT INTO kpi_finding_months (site_id, month, severity, clause, findings)
+    SELECT m.site_id, m.month, f.severity, TRIM(f.clause), COUNT(*) {_FINDINGS}
     GROUP BY f.severity, TRIM(f.clause)
-    ON CONFLICT (site_id, month, area_id, workstation_id, severity, clause) DO UPDATE SET
+    ON CONFLICT (site_id, month, severity, clause) DO UPDATE SET
         findings = kpi_finding_months.findings + excluded.findings;
+    INSERT INTO kpi_finding_places (site_id, month, area_id, workstation_id, severity, findings)
+    SELECT m.site_id, m.month, {_PLACE}, f.severity, COUNT(*) {_FINDINGS}
+    GROUP BY f.severity
+    ON CONFLICT (site_id, month, area_id, workstation_id, severity) DO UPDATE SET
+        findings = kpi_finding_places.findings + excluded.findings;
+    INSERT OR IGNORE INTO kpi_nc_hits (site_id, workstation_id, area_id, clause, submitted_at, audit_id, number,
+        findings)
+    SELECT NEW.site_id, COALESCE(NEW.workstation_id, ''), COALESCE(NEW.area_id, ''), TRIM(f.clause),
+        NEW.submitted_at, NEW.id, NEW.number, COUNT(*)
+    FROM findings f WHERE f.audit_id = NEW.id AND f.severity IN ('major', 'minor') AND TRIM(f.clause) <> ''
+    GROUP BY TRIM(f.clause);
+"""
+
+HITS = """
+INSERT INTO kpi_nc_hits (site_id, workstation_id, area_id, clause, submitted_at, audit_id, number, findings)
+SELECT a.site_id, COALESCE(a.workstation_id, ''), COALESCE(a.area_id, ''), TRIM(f.clause), a.submitted_at, a.id,
+    a.number, COUNT(*)
+FROM audits a JOIN findings f ON f.audit_id = a.id
+WHERE a.status = 'submitted' AND f.severity IN ('major', 'minor') AND TRIM(f.clause) <> ''
+GROUP BY a.id, TRIM(f.clause);
 """
 
 
@@ -92,5 +164,6 @@ def upgrade(db):
     from fieldaudit.kpi import rollup  # the backfill is the same code the dashboard uses to (re)make a site's
 
     run_script(db, SQL.replace("{add}", ADD))
+    run_script(db, HITS)
     for site in db.conn.execute("SELECT id, timezone FROM sites").fetchall():
         rollup.build_site(db, site[0], site[1])

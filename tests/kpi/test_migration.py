@@ -3,7 +3,7 @@ use the new indexes."""
 from datetime import date
 
 from fieldaudit import db as dbm
-from fieldaudit.kpi import capas, findings, scores
+from fieldaudit.kpi import capas, findings, rollup, scores
 from fieldaudit.kpi.scope import make_scope
 
 INDEXES = {"audits_site_submitted", "findings_audit_severity", "capas_site_closed", "capa_events_from_state"}
@@ -46,3 +46,41 @@ def test_kpi_queries_search_by_the_new_indexes(db, plant):
     plans = " ".join(_plan(db, sql, ()) for sql in seen if sql.lstrip().upper().startswith("WITH"))
     for index in INDEXES:
         assert f"USING INDEX {index}" in plans or f"USING COVERING INDEX {index}" in plans, (index, plans)
+
+
+def test_upgrade_to_0024_makes_the_roll_up_of_every_site(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = dbm.connect(path)
+    dbm.migrate(old, target=23)
+    old.conn.execute("INSERT INTO sites (id, code, name, timezone, created_at, updated_at, origin)"
+                     " VALUES ('S1', 'OLD', 'Old plant', 'Asia/Kolkata', 'x', 'x', 'dev')")
+    old.conn.commit()
+    old.conn.close()
+
+    db = dbm.connect(path)
+    assert 24 in dbm.migrate(db)
+    # India is 5:30 ahead: its March begins at 18:30 UTC on the last day of February.
+    assert dbm.query_one(db, "SELECT lo, hi FROM kpi_site_months WHERE site_id = 'S1' AND month = '2026-03'") == {
+        "lo": "2026-02-28T18:30:00.000Z", "hi": "2026-03-31T18:30:00.000Z"}
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM kpi_site_months WHERE site_id = 'S1'") == 1200
+
+
+def _undo_0024(db):
+    """Take a database back to before 0024 (its tables, triggers and version row gone), keeping the data."""
+    for name, kind in db.conn.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'kpi_%'"
+                                      " AND type IN ('table', 'trigger')").fetchall():
+        db.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    db.conn.execute("DELETE FROM schema_version WHERE version = 24")
+    db.conn.commit()
+
+
+def test_upgrade_to_0024_backfills_the_audits_already_submitted(db, plant, kpi):
+    from .test_figures import scope_of
+
+    scope = scope_of(plant["a"], plant["b"])
+    before = [(r["month"], r["audits"], r["average"]) for r in scores.per_month(db, scope)]
+    _undo_0024(db)
+    assert dbm.migrate(db) == [24]
+    assert len(rollup.split(db, scope)[0]) == 6  # every month of both sites is read from the roll-up again
+    assert dbm.scalar(db, "SELECT SUM(audits) FROM kpi_audit_months") == 8
+    assert [(r["month"], r["audits"], r["average"]) for r in scores.per_month(db, scope)] == before

@@ -7,13 +7,13 @@ import pytest
 from fieldaudit import db as dbm
 from fieldaudit import demo
 from fieldaudit.evidence.blobstore import BlobStore
-from fieldaudit.kpi import dashboard, rollup, scores
+from fieldaudit.kpi import dashboard, findings, rollup, scores
 from fieldaudit.kpi.scope import make_scope
 
 from . import add_audit
 from .test_figures import END, START, TODAY, scope_of
 
-TABLES = ("kpi_audit_months", "kpi_finding_months")
+TABLES = rollup.TABLES
 
 
 def _contents(db, site_ids):
@@ -45,7 +45,7 @@ def test_the_fixture_months_are_read_from_the_roll_up(db, plant, kpi):
 def test_triggers_keep_what_a_rebuild_makes(db, plant, kpi):
     sites = [plant["a"]["id"], plant["b"]["id"]]
     kept = _contents(db, sites)
-    assert sum(r[5] for r in kept["kpi_audit_months"]) == 8  # every submitted audit, a5 and a0 included
+    assert sum(r[3] for r in kept["kpi_audit_months"]) == 8  # every submitted audit, a5 and a0 included
     for site in (plant["a"], plant["b"]):
         rollup.build_site(db, site["id"], site["timezone"])
     assert _contents(db, sites) == kept
@@ -101,3 +101,15 @@ def test_roll_up_figures_equal_the_audits_on_the_demo(db, tmp_path):
     assert figures == _figures(db, replace(scope, rollup=False))
     for site in sites:
         assert _figures(db, make_scope([site])) == _figures(db, make_scope([site], rollup=False))
+
+
+def test_a_page_gets_the_newest_repeats_and_the_counts_of_all(db, plant, kpi):
+    scope = scope_of(plant["a"])
+    every = findings.repeats(db, scope, 6)
+    assert len(every) >= 2
+    shown, per_month, total = findings.repeats(db, scope, 6, newest=1)
+    assert shown == every[-1:] and total == len(every)
+    assert per_month == findings.repeats_per_month(scope, every)
+    page = dashboard.collect(db, scope, page=True)
+    assert page["repeats_total"] == len(every) and page["repeats_per_month"] == per_month
+    assert dashboard.headline(page) == dashboard.headline(dashboard.collect(db, scope))
