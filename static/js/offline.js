@@ -156,7 +156,8 @@
     var status = box ? box.querySelector(".take-progress") : null;
     function say(text) { if (status) { status.textContent = text; } }
     function fresh(meta) { return meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS; }
-    taking = fetch(data.mine, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+    var ask = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
+    taking = fetch(data.mine, ask)
       .then(function (r) {
         if (!r.ok) { throw new Error("the server did not list your audits (" + r.status + ")"); }
         return r.json();
@@ -374,7 +375,8 @@
     if (localStorage.getItem(OPTED_IN) === data.user) { return takeMine(false); }
   }
 
-  window.FieldAuditOffline = { takeMine: takeMine, autoTake: autoTake, takeAudit: takeAudit, storedAudits: storedAudits, removeAudit: removeAudit,
+  window.FieldAuditOffline = { takeMine: takeMine, autoTake: autoTake, takeAudit: takeAudit,
+                               storedAudits: storedAudits, removeAudit: removeAudit,
                                refreshThisPage: refreshThisPage, persist: persist };
   start();
 })();
