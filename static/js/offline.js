@@ -125,6 +125,8 @@
   }
 
   function removeAudit(auditId) {
+    // Removed by hand: the home screen's automatic taking leaves it off this tablet (the button brings it back).
+    try { localStorage.setItem(REMOVED + auditId, "1"); } catch (e) { /* private mode: it may come back */ }
     return currentUser().then(function (user) {
       return storedAudits().then(function (all) {
         var gone = all.find(function (a) { return a.id === auditId; });
@@ -145,6 +147,8 @@
   // it opens online): one audit after another, since the same site server renders every tablet's pages; audits
   // stored recently by this app version are skipped unless asked. Progress shows in the On this tablet box.
   var taking = null;
+  var REMOVED = "fieldaudit-removed:";     // localStorage, cleared with the rest at sign-out
+  var OPTED_IN = "fieldaudit-take-mine";  // the person who pressed the button on this tablet (same lifetime)
   function takeMine(force) {
     if (!data.mine) { return Promise.resolve(null); }
     if (taking) { return taking; }
@@ -152,15 +156,18 @@
     var status = box ? box.querySelector(".take-progress") : null;
     function say(text) { if (status) { status.textContent = text; } }
     function fresh(meta) { return meta && meta.shell === data.shell && Date.now() - meta.taken_at < STALE_MS; }
-    taking = fetch(data.mine, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+    var ask = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
+    taking = fetch(data.mine, ask)
       .then(function (r) {
         if (!r.ok) { throw new Error("the server did not list your audits (" + r.status + ")"); }
         return r.json();
       }).then(function (mine) {
         return storedAudits().then(function (stored) {
           var todo = mine.audits.filter(function (a) {
-            return force || !fresh(stored.find(function (s) { return s.id === a.id; }));
+            if (force) { localStorage.removeItem(REMOVED + a.id); return true; }
+            return !localStorage.getItem(REMOVED + a.id) && !fresh(stored.find(function (s) { return s.id === a.id; }));
           });
+          if (force) { localStorage.setItem(OPTED_IN, data.user || ""); }
           var done = 0, failed = 0;
           if (box && todo.length) { box.hidden = false; }
           return todo.reduce(function (chain, a) {
@@ -170,7 +177,7 @@
             });
           }, Promise.resolve()).then(function () {
             if (!mine.audits.length) { say("You have no audit in progress to take offline."); }
-            else if (!todo.length) { say("Your " + mine.audits.length + " audits in progress are on this tablet."); }
+            else if (!todo.length) { say("Your audits in progress are on this tablet."); }
             else {
               say(done + " of " + todo.length + " audits stored on this tablet" + (failed ? "; " + failed +
                   " could not be stored: try again while online." : "."));
@@ -324,11 +331,13 @@
         label: "Update now", onclick: function () { worker.postMessage({ type: "skip-waiting" }); }
       });
     }
-    if (registration.waiting) { offer(registration.waiting); }
-    registration.addEventListener("updatefound", function () {
-      var worker = registration.installing;
+    function whenInstalled(worker) {
       worker.addEventListener("statechange", function () { if (worker.state === "installed") { offer(worker); } });
-    });
+    }
+    if (registration.waiting) { offer(registration.waiting); }
+    // The update check register() started may already be installing (its updatefound came before this listener).
+    if (registration.installing) { whenInstalled(registration.installing); }
+    registration.addEventListener("updatefound", function () { whenInstalled(registration.installing); });
     var hadController = Boolean(navigator.serviceWorker.controller);
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       if (!hadController) { hadController = true; return; }   // first install claimed this page: nothing to reload
@@ -347,6 +356,10 @@
       if ("serviceWorker" in navigator && data.sw) {
         return navigator.serviceWorker.register(data.sw, { scope: data.scope }).then(function (registration) {
           watchUpgrades(registration);
+          // register() does not look for a new worker when one is active, and Chromium puts off the check after a
+          // navigation while the worker is busy (a replay, storing an audit): ask now, so a deploy reaches the
+          // tablet on its next page load.
+          if (navigator.onLine) { registration.update().catch(function () {}); }
           return navigator.serviceWorker.ready;
         }).then(maybeTake).then(autoTake);
       }
@@ -355,11 +368,15 @@
     }).catch(function (error) { console.warn("FieldAudit offline:", error.message); });
   }
 
+  // The home screen, online, keeps them up to date once the person has pressed the button on this tablet: a tablet
+  // does not fill itself with every audit of everyone who signs in on it.
   function autoTake() {
-    if (data.autoTake !== undefined && navigator.onLine) { return takeMine(false); }
+    if (data.autoTake === undefined || !navigator.onLine || !data.user) { return; }
+    if (localStorage.getItem(OPTED_IN) === data.user) { return takeMine(false); }
   }
 
-  window.FieldAuditOffline = { takeMine: takeMine, takeAudit: takeAudit, storedAudits: storedAudits, removeAudit: removeAudit,
+  window.FieldAuditOffline = { takeMine: takeMine, autoTake: autoTake, takeAudit: takeAudit,
+                               storedAudits: storedAudits, removeAudit: removeAudit,
                                refreshThisPage: refreshThisPage, persist: persist };
   start();
 })();

@@ -239,7 +239,9 @@
           if (result.removed) { removals.push(result.removed); }
           // Each change leaves the strip at once, but the strip, the overlay and the other tabs are told at most
           // every 250 ms: re-reading the whole store after each of 300 changes made the replay quadratic.
-          state.records = state.records.filter(function (r) { return r.key !== record.key || result.outcome === "aside"; });
+          state.records = state.records.filter(function (r) {
+            return r.key !== record.key || result.outcome === "aside";
+          });
           document.dispatchEvent(new CustomEvent("fieldaudit:replayed", { detail: { record: record, outcome: result.outcome } }));
           if (result.outcome === "aside" || Date.now() - shown > 250) {
             shown = Date.now();

@@ -42,6 +42,17 @@ self.addEventListener("message", function (event) {
   }
 });
 
+// Background Sync (where the browser has it; never the only trigger): wake the pages so their queue replays. The
+// queue is the pages' (IndexedDB records replayed with the page's session), so with no window open this does
+// nothing and the next page load replays. It may fire the moment a change is queued (Chromium fires at once when
+// it thinks it is online): a replay may start at any time, and the fault tests allow for that.
+self.addEventListener("sync", function (event) {
+  if (event.tag !== "fieldaudit-replay") { return; }
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (windows) {
+    windows.forEach(function (w) { w.postMessage({ type: "fieldaudit-replay" }); });
+  }));
+});
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }

@@ -99,7 +99,9 @@ def test_the_server_stopped_mid_section_and_started_again(tmp_path, new_page):
         page.locator("#q-why .q-text").tap()
         expect(page.locator("#q-why .save-state")).to_have_text("On this tablet")
         tap(page, "label", "Fail")
-        expect(page.locator("#queue-status")).to_contain_text("2 answers on this tablet, waiting for the site server")
+        # A replay may be under way at any moment (Background Sync, the timer): either word is right.
+        expect(page.locator("#queue-status")).to_contain_text(
+            re.compile("2 answers on this tablet, (waiting for|sending to) the site server"))
         # Started again on the same address, with its own socket map (the stopped one closed the shared map).
         restarted = waitress.create_server(server.app, map={}, host="127.0.0.1", port=thread.port, threads=4)
         thread.server = restarted
@@ -158,3 +160,37 @@ def test_leaving_while_a_save_is_on_its_way_asks_first(live_server, new_page):
         page.close(run_before_unload=True)
     assert dialogs == ["beforeunload"]
     held[0].continue_()
+
+
+def test_background_sync_wakes_the_page_to_replay(live_server, new_page):
+    server = live_server
+    audit = open_audit(server)
+    page = new_page(allow=OFFLINE_NOISE + ("503",))
+    login(page, server, "auditor")
+    page.goto(f"{server.url}/audits/{audit['id']}/sections/station")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.evaluate("""() => { window.__woken = 0; navigator.serviceWorker.addEventListener('message', e => {
+        if (e.data && e.data.type === 'fieldaudit-replay') { window.__woken++; } }); }""")
+    page.route("**/answers/guard", lambda route: route.fulfill(status=503, headers={"X-FieldAudit-Offline": "1"},
+                                                                body="offline"))
+    tap(page, "guard", "No")
+    expect(page.locator("#q-guard .save-state")).to_have_text("On this tablet")
+    page.unroute("**/answers/guard")
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    scope = f"{server.url}/"
+    for _ in range(200):  # polled until the event arrives, not a fixed wait
+        found = [r for r in registrations if r["scopeURL"] == scope and not r["isDeleted"]]
+        if found:
+            break
+        page.wait_for_timeout(50)
+    assert found, registrations
+    # The browser fires the tag (as when the network comes back, with or without a page event): the worker tells
+    # every window, and the page replays.
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": server.url, "registrationId": found[0]["registrationId"],
+                                                 "tag": "fieldaudit-replay", "lastChance": False})
+    page.wait_for_function("() => window.__woken >= 1", timeout=20_000)
+    all_saved(page)
+    assert answers_of(server, audit["id"]) == {"guard": "no"}

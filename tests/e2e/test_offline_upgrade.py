@@ -58,7 +58,7 @@ def test_changes_queued_before_a_static_upgrade_replay_once_after_it(live_server
         # in the middle of the replay the first load started (a cut replay resends under the same keys).
         again.wait_for_function("""old => caches.keys().then(ns => { window.__names = ns; })
             && window.__names && !window.__names.includes(old)
-            && window.__names.some(n => n.startsWith('fieldaudit-static-'))""", arg=old, timeout=30_000)
+            && window.__names.some(n => n.startsWith('fieldaudit-static-'))""", arg=old, timeout=60_000)
         again.wait_for_function("""() => document.querySelector('script[src*="queue."]')
             && [...document.scripts].some(s => s.src.includes('abcdef0123'))""", timeout=20_000)
         all_saved(again)
