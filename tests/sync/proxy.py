@@ -6,7 +6,9 @@ between requests and apply to new connections: `delay` (seconds before each forw
 the response is lost after the server acted on the request), `duplicate_upload` (the first request of a
 connection is sent twice, as a retrying middlebox might), `reset_chance` (each forwarded chunk resets its connection
 with this probability, drawn from the proxy's seeded generator), `reset_every` (every Nth chunk the proxy forwards,
-counted over all connections, resets its connection: faults that surely happen, yet let a retry through) and `once` (the first reset disarms the faults, so
+counted over all connections, resets its connection: faults that surely happen, yet let a retry through),
+`cut_total_after` (the connection carrying the proxy's `bytes_up` past this total is reset there: a cut at a point
+of a transfer whatever connections the client opens; read live, so `once` disarms it for every connection) and `once` (the first reset disarms the faults, so
 "cut at 6 MB" happens to one connection only). `bytes_up`/`bytes_down` count what was forwarded; `cut_at_up` is
 `bytes_up` at the last reset.
 """
@@ -27,6 +29,7 @@ class Faults:
     duplicate_upload: bool = False
     reset_chance: float = 0.0
     reset_every: int = 0
+    cut_total_after: int | None = None
     once: bool = False
 
 
@@ -91,6 +94,13 @@ class FaultProxy:
                     time.sleep(faults.delay)
                 if self._unlucky(faults):
                     self._reset(source, target, faults)
+                    return
+                total = self.faults.cut_total_after if direction == "up" else None
+                if total is not None and self.bytes_up + len(chunk) > total:
+                    part = chunk[:max(total - self.bytes_up, 0)]
+                    target.sendall(part)
+                    self._count(direction, len(part))
+                    self._reset(source, target, self.faults)
                     return
                 if limit is not None and sent + len(chunk) > limit:
                     part = chunk[:limit - sent]
