@@ -6,7 +6,12 @@ between requests and apply to new connections: `delay` (seconds before each forw
 the response is lost after the server acted on the request), `duplicate_upload` (the first request of a
 connection is sent twice, as a retrying middlebox might), `reset_chance` (each forwarded chunk resets its connection
 with this probability, drawn from the proxy's seeded generator), `reset_every` (every Nth chunk the proxy forwards,
-counted over all connections, resets its connection: faults that surely happen, yet let a retry through) and `once` (the first reset disarms the faults, so
+counted over all connections, resets its connection: faults that surely happen, yet let a retry through),
+`cut_total_after` (the connection carrying the proxy's `bytes_up` past this total is reset there: a cut at a point
+of a transfer whatever connections the client opens; read live, so `once` disarms it for every connection),
+`duplicate_every` (every Nth connection's requests are also sent, byte for byte, on a second connection to the
+upstream whose answers are dropped: each request arrives twice, concurrently, and the client's own connection stays
+in step with its answers, unlike `duplicate_upload`) and `once` (the first reset disarms the faults, so
 "cut at 6 MB" happens to one connection only). `bytes_up`/`bytes_down` count what was forwarded; `cut_at_up` is
 `bytes_up` at the last reset.
 """
@@ -27,6 +32,8 @@ class Faults:
     duplicate_upload: bool = False
     reset_chance: float = 0.0
     reset_every: int = 0
+    cut_total_after: int | None = None
+    duplicate_every: int = 0
     once: bool = False
 
 
@@ -41,10 +48,11 @@ class FaultProxy:
     resets: int = 0
     seed: int = 0
     cut_at_up: int = 0
+    duplicated: int = 0
 
     def __post_init__(self):
         self._random = random.Random(self.seed)
-        self._chunks = 0
+        self._chunks = self._connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -75,10 +83,22 @@ class FaultProxy:
             with self._lock:
                 self._sockets += [client, upstream]
             faults = Faults(**vars(self.faults))
-            threading.Thread(target=self._pipe, args=(client, upstream, "up", faults), daemon=True).start()
+            self._connections += 1
+            twin = None
+            if faults.duplicate_every and self._connections % faults.duplicate_every == 0:
+                try:
+                    twin = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
+                    threading.Thread(target=_drain, args=(twin,), daemon=True).start()
+                    with self._lock:
+                        self._sockets.append(twin)
+                        self.duplicated += 1
+                except OSError:
+                    twin = None
+            threading.Thread(target=self._pipe, args=(client, upstream, "up", faults, twin), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, "down", faults), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, target: socket.socket, direction: str, faults: Faults) -> None:
+    def _pipe(self, source: socket.socket, target: socket.socket, direction: str, faults: Faults,
+              twin: socket.socket | None = None) -> None:
         limit = faults.cut_upload_after if direction == "up" else faults.cut_download_after
         sent, first = 0, True
         try:
@@ -86,11 +106,20 @@ class FaultProxy:
                 chunk = source.recv(65536)
                 if not chunk:
                     target.shutdown(socket.SHUT_WR)
+                    if twin is not None:
+                        _close(twin)
                     return
                 if faults.delay:
                     time.sleep(faults.delay)
                 if self._unlucky(faults):
                     self._reset(source, target, faults)
+                    return
+                total = self.faults.cut_total_after if direction == "up" else None
+                if total is not None and self.bytes_up + len(chunk) > total:
+                    part = chunk[:max(total - self.bytes_up, 0)]
+                    target.sendall(part)
+                    self._count(direction, len(part))
+                    self._reset(source, target, self.faults)
                     return
                 if limit is not None and sent + len(chunk) > limit:
                     part = chunk[:limit - sent]
@@ -99,6 +128,11 @@ class FaultProxy:
                     self._reset(source, target, faults)
                     return
                 target.sendall(chunk)
+                if twin is not None:
+                    try:
+                        twin.sendall(chunk)
+                    except OSError:
+                        twin = None
                 if direction == "up" and first and faults.duplicate_upload:
                     target.sendall(chunk)
                 first = False
@@ -138,6 +172,16 @@ class FaultProxy:
             except OSError:
                 pass
             _close(sock)
+
+
+def _drain(sock: socket.socket) -> None:
+    """Read and drop a duplicate's answers until the upstream closes."""
+    try:
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
+    _close(sock)
 
 
 def _close(sock: socket.socket) -> None:

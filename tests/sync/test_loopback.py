@@ -8,7 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.sync.loopback import audit_through_ui, blob, photo, read, world_from
+from tests.sync.loopback import audit_through_ui, blob, capa_row, photo, read, world_from
 from tests.sync.proxy import Faults
 
 pytestmark = pytest.mark.slow
@@ -106,6 +106,9 @@ def test_a_capa_edited_on_the_hub_and_at_a_site_server_merges_with_both_edits_in
     conflicts = read(world.hub.data_dir, "SELECT tbl, field, kept, lost FROM sync_conflicts")
     assert conflicts == [{"tbl": "capas", "field": "description", "kept": "Site: the guard bolts sheared",
                           "lost": "Hub: the guard was taken off for cleaning"}]
+    everywhere = [capa_row(read(f, "SELECT * FROM capas WHERE id = ?", (capa_id,))[0])
+                  for f in (world.hub.data_dir, one.folder, two.folder)]
+    assert everywhere[1:] == everywhere[:1] * 2
     for server, folder in ((world.hub, world.hub.data_dir), (one.serve, one.folder), (two.serve, two.folder)):
         row = read(folder, "SELECT title, containment, description FROM capas WHERE id = ?", (capa_id,))[0]
         assert row == {"title": "Guard missing on press 3 (hall B)", "containment": "Press locked out, tag 4471",
