@@ -153,3 +153,19 @@ def test_a_database_url_that_is_not_postgresql_stops_the_app_naming_it(tmp_path,
     monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", "mysql://db.example/fieldaudit")
     with pytest.raises(config.ConfigError, match="FIELDAUDIT_DATABASE_URL: expected a postgresql:// URL"):
         config.load(Flask("x", instance_path=str(tmp_path)))
+
+
+def test_an_apostrophe_in_a_comment_opens_no_literal_and_without_rowid_is_dropped():
+    [ddl] = pgsql.translate("-- the audit's rows\nCREATE TABLE t (\n    n INTEGER,  -- the audit's number\n"
+                            "    PRIMARY KEY (n)\n) WITHOUT ROWID")
+    assert "ROWID" not in ddl and "n BIGINT" in ddl and "the audit's number" in ddl
+
+
+def test_an_after_trigger_with_plain_statements_becomes_a_plpgsql_function():
+    function, drop, trigger = pgsql.translate(
+        "CREATE TRIGGER t_added AFTER UPDATE OF status ON t WHEN NEW.status = 'done' AND OLD.status IS NOT 'done'\n"
+        "BEGIN\n    INSERT OR IGNORE INTO u (id) VALUES (NEW.id);\n    DELETE FROM v WHERE id = NEW.id;\nEND")
+    assert "IF NEW.status = 'done' AND OLD.status IS DISTINCT FROM 'done' THEN" in function
+    assert "ON CONFLICT DO NOTHING;" in function and "DELETE FROM v WHERE id = NEW.id;" in function
+    assert drop == "DROP TRIGGER IF EXISTS t_added ON t"
+    assert trigger.startswith("CREATE TRIGGER t_added AFTER UPDATE OF status ON t FOR EACH ROW")

@@ -90,10 +90,17 @@ def _insert_or_ignore(text: str) -> str:
 
 
 def _split(sql: str) -> list[tuple[bool, str]]:
-    """(is_code, text) pieces: code outside '…' string literals and "…" identifiers, and the quoted parts."""
+    """(is_code, text) pieces: code outside '…' string literals, "…" identifiers and -- comments, and those parts."""
     pieces, i, start = [], 0, 0
     while i < len(sql):
         ch = sql[i]
+        if sql.startswith("--", i):  # a comment to the end of its line: an apostrophe there opens no literal
+            end = sql.find("\n", i)
+            end = len(sql) if end < 0 else end
+            pieces.append((True, sql[start:i]))
+            pieces.append((False, sql[i:end]))
+            i = start = end
+            continue
         if ch in "'\"":
             pieces.append((True, sql[start:i]))
             end = i + 1
