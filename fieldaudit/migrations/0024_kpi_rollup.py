@@ -133,12 +133,12 @@ ADD = f"""
     ON CONFLICT (site_id, month, area_id, workstation_id) DO UPDATE SET {_score_sums('kpi_audit_places')};
     INSERT INTO kpi_finding_months (site_id, month, severity, clause, findings)
     SELECT m.site_id, m.month, f.severity, TRIM(f.clause), COUNT(*) {_FINDINGS}
-    GROUP BY f.severity, TRIM(f.clause)
+    GROUP BY m.site_id, m.month, f.severity, TRIM(f.clause)
     ON CONFLICT (site_id, month, severity, clause) DO UPDATE SET
         findings = kpi_finding_months.findings + excluded.findings;
     INSERT INTO kpi_finding_places (site_id, month, area_id, workstation_id, severity, findings)
     SELECT m.site_id, m.month, {_PLACE}, f.severity, COUNT(*) {_FINDINGS}
-    GROUP BY f.severity
+    GROUP BY m.site_id, m.month, f.severity
     ON CONFLICT (site_id, month, area_id, workstation_id, severity) DO UPDATE SET
         findings = kpi_finding_places.findings + excluded.findings;
     INSERT OR IGNORE INTO kpi_nc_hits (site_id, workstation_id, area_id, clause, submitted_at, audit_id, number,
