@@ -26,11 +26,11 @@ def normalize_hub_url(url: str) -> str:
 def pair_with_hub(db, hub_url: str, code: str, *, name: str | None = None, session=None) -> dict:
     """Pair this installation with the hub at `hub_url` using a code made there; returns what the hub said."""
     hub_url = normalize_hub_url(hub_url)
-    if settings.get(db, "hub_token"):
+    http = session or requests
+    if settings.get(db, "hub_token") and not _revoked(db, http):
         raise Refusal(f"This server is already paired with {settings.get(db, 'hub_url')}.", 409)
     body = {"code": code, "installation_id": settings.device_id(db), "name": name or platform.node() or "site server",
             "app_version": __version__}
-    http = session or requests
     try:
         reply = http.post(f"{hub_url}/sync/v1/pair", json=body, timeout=TIMEOUT,
                           headers={"X-FieldAudit-Protocol": PROTOCOL_VERSION})
@@ -50,6 +50,17 @@ def pair_with_hub(db, hub_url: str, code: str, *, name: str | None = None, sessi
                            ("hub_site_ids", ",".join(answer["site_ids"]))):
             settings.put(db, key, value)
     return answer
+
+
+def _revoked(db, http) -> bool:
+    """Whether the hub refuses this device's token (revoked or forgotten there): only then may it pair again. Its
+    outbox stays as it is, so what waited goes up under the new token with its original authors."""
+    try:
+        reply = http.get(f"{settings.get(db, 'hub_url')}/sync/v1/whoami", timeout=TIMEOUT, headers={
+            "Authorization": f"Bearer {settings.get(db, 'hub_token')}", "X-FieldAudit-Protocol": PROTOCOL_VERSION})
+    except requests.RequestException:
+        return False  # a hub that does not answer has not said the token is dead
+    return reply.status_code == 401
 
 
 def hub_link(db) -> dict | None:

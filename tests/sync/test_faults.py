@@ -8,7 +8,7 @@ import pytest
 from fieldaudit import db as dbm
 from fieldaudit import settings
 from fieldaudit.refusal import Refusal
-from fieldaudit.sync import client, devices, hub as hubside, outbox
+from fieldaudit.sync import client, devices, hub as hubside, link, outbox
 from tests.sync.helpers import field_audit, jpeg, rows
 from tests.sync.transport import Faults
 
@@ -188,6 +188,30 @@ def test_a_revoked_device_gets_401_and_keeps_its_outbox(hub, make_device, checkl
         device.sync()
     assert refused.value.status == 401 and "revoked" in refused.value.message
     assert outbox.backlog(device.db) == waiting > 0
+
+
+def test_a_revoked_device_pairs_again_and_what_waited_goes_up_with_its_original_authors(hub, make_device,
+                                                                                         checklist_version):
+    device = make_device("d1")
+    device.sync()
+    made = field_audit(device, hub["plant"], checklist_version["id"])
+    old = devices.authenticate(hub["db"], settings.get(device.db, "hub_token"))
+    code = devices.make_code(hub["db"], [hub["plant"]["a"]["id"]], by=hub["plant"]["group_admin"]["id"])
+    with pytest.raises(Refusal) as still_paired:  # a working token is never traded away
+        link.pair_with_hub(device.db, "http://hub.test", code, name="d1", session=device.http)
+    assert still_paired.value.status == 409
+    devices.revoke(hub["db"], old["id"], by=hub["plant"]["group_admin"]["id"])
+    with pytest.raises(Refusal):
+        device.sync()
+    link.pair_with_hub(device.db, "http://hub.test", code, name="d1", session=device.http)
+    assert settings.get(device.db, "hub_device_id") != old["id"]
+    device.sync()
+    assert outbox.backlog(device.db) == 0
+    there = dbm.query_one(hub["db"], "SELECT * FROM audits WHERE id = ?", (made["id"],))
+    assert there["status"] == "submitted" and there["auditor_id"] == hub["plant"]["auditor"]["id"]
+    assert there["origin"] == made["origin"]
+    actors = {r["actor_id"] for r in rows(hub["db"], "audit_trail", "record_id = ?", (made["id"],))}
+    assert actors == {hub["plant"]["auditor"]["id"]}
 
 
 def test_gzip_bodies_are_bounded_after_decompression(hub, make_device):
