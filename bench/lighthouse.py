@@ -93,8 +93,16 @@ def lighthouse(binary: list[str], chrome: str, target: str, cookie: str | None, 
         command.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
     if cpu_slowdown is not None:
         command.append(f"--throttling.cpuSlowdownMultiplier={cpu_slowdown}")
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chrome}, timeout=300,
-                   stdout=subprocess.DEVNULL)
+    for attempt in range(3):
+        # Lighthouse sometimes loses its own trace ("NO_NAVSTART ... Please run Lighthouse again"): run it again,
+        # twice at most, rather than lose the whole bench.
+        done = subprocess.run(command, env={**os.environ, "CHROME_PATH": chrome}, timeout=300,
+                              stdout=subprocess.DEVNULL)
+        if done.returncode == 0:
+            break
+        print(f"lighthouse failed on {target} (exit {done.returncode}); run {attempt + 2} of 3", file=sys.stderr)
+    else:
+        raise SystemExit(f"lighthouse failed three times on {target}")
     report = json.loads(out.read_text())
     out.with_suffix(".failed.txt").write_text("\n".join(
         f"{a['id']}: {a.get('title')} ({a.get('displayValue', '')})" for a in report["audits"].values()
