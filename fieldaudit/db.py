@@ -180,6 +180,7 @@ def schema_version(db) -> int:
 
 def migrate(db, target: int | None = None) -> list[int]:
     """Upgrade the database in place to `target` (default latest); returns the versions applied."""
+    engines.of(db).prepare(db)
     db.conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
         " applied_at TEXT NOT NULL)")

@@ -1,5 +1,6 @@
 """Shared fixtures: a real app on a temporary data folder, a real SQLite file (or a real PostgreSQL database for
 tests marked `both_engines`, or every test under FIELDAUDIT_TEST_ENGINE=postgres), sign-in, a plant, an audit."""
+import atexit
 import os
 import shutil
 
@@ -23,9 +24,12 @@ def migrated_database(tmp_path_factory):
 
 
 def pytest_generate_tests(metafunc):
-    """Tests marked `both_engines` run once on SQLite and once on PostgreSQL."""
-    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
-        metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+    """Tests marked `both_engines` run once on SQLite and once on PostgreSQL; with `both_engines(slow=True)` the
+    PostgreSQL variant is a slow test (CI runs it; the everyday `-m "not slow"` run keeps the SQLite one)."""
+    marker = metafunc.definition.get_closest_marker("both_engines")
+    if "engine" in metafunc.fixturenames and marker:
+        postgres = pytest.param("postgres", marks=pytest.mark.slow) if marker.kwargs.get("slow") else "postgres"
+        metafunc.parametrize("engine", ["sqlite", postgres], indirect=True)
 
 
 @pytest.fixture
@@ -49,6 +53,8 @@ def pg_server():
             pytest.fail(f"{reason}: CI must run the PostgreSQL tests")
         pytest.skip(reason)
     server = pg.Server(bin_dir)
+    # Also at interpreter exit: an interrupted run (Ctrl-C) can skip fixture teardown and leave the server up.
+    atexit.register(server.stop)
     server.start()
     try:
         server.make_template()

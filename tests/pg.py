@@ -76,7 +76,9 @@ class Server:
             raise RuntimeError(f"PostgreSQL did not start: {exc.stderr}\n{log}") from exc
 
     def stop(self) -> None:
-        """Stop the server and remove its folder."""
+        """Stop the server and remove its folder (again: nothing)."""
+        if not self.folder.exists():
+            return
         subprocess.run(_as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
                                         "-w", "stop"]), capture_output=True, cwd=self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,6 +1,5 @@
 """The data layer: pragmas, transactions, migrations (including an in-place upgrade), ULIDs."""
 import re
-import sqlite3
 
 import pytest
 
@@ -104,7 +103,7 @@ def test_nested_transaction_joins_the_outer_one(fresh):
 
 def test_foreign_keys_are_enforced(fresh):
     dbm.migrate(fresh)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbm.IntegrityError):
         fresh.conn.execute("INSERT INTO areas (id, site_id, code, name, created_at, updated_at, origin)"
                            " VALUES ('A', 'missing', 'X', 'X', 'x', 'x', 'x')")
 

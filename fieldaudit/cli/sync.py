@@ -1,6 +1,7 @@
 """Pairing and the device registry from the command line: `fieldaudit sync code|pair|devices|revoke`."""
 import click
 
+from .. import db as dbm
 from .common import fail, make_app, open_db
 
 
@@ -74,7 +75,7 @@ def list_devices():
     from ..sync import devices
 
     db = open_db(_hub_app())
-    codes = {r["id"]: r["code"] for r in db.query("SELECT id, code FROM sites")}
+    codes = {r["id"]: r["code"] for r in dbm.query(db, "SELECT id, code FROM sites")}
     rows = devices.list_devices(db)
     if not rows:
         click.echo("No device is paired with this hub yet (make a code with `fieldaudit sync code --site CODE`).")

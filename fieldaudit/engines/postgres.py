@@ -28,18 +28,25 @@ class Row(tuple):
     _names: tuple = ()
 
     def __getitem__(self, key):
+        """A column by position or by name."""
         if isinstance(key, str):
             return tuple.__getitem__(self, self._names.index(key))
         return tuple.__getitem__(self, key)
 
     def keys(self):
+        """The column names."""
         return list(self._names)
+
+
+_row_classes: dict[tuple, type] = {}
 
 
 def _row_factory(cursor):
     names = tuple(c.name for c in cursor.description or ())
-    cls = type("Row", (Row,), {"__slots__": (), "_names": names})
-    return lambda values: cls(values)
+    cls = _row_classes.get(names)
+    if cls is None:
+        cls = _row_classes.setdefault(names, type("Row", (Row,), {"__slots__": (), "_names": names}))
+    return cls
 
 
 class Cursor:
@@ -49,9 +56,11 @@ class Cursor:
         self._conn, self._cur = conn, cur
 
     def fetchone(self):
+        """The next row, or None."""
         return self._cur.fetchone() if self._cur.description else None
 
     def fetchall(self):
+        """The remaining rows."""
         return self._cur.fetchall() if self._cur.description else []
 
     def __iter__(self):
@@ -59,10 +68,12 @@ class Cursor:
 
     @property
     def rowcount(self):
+        """Rows changed by the statement."""
         return self._cur.rowcount
 
     @property
     def lastrowid(self):
+        """The id the last insert took from a sequence."""
         # Only the outbox asks, right after inserting into `changes` (a BIGSERIAL): its sequence's last value.
         return self._conn.raw.execute("SELECT lastval()").fetchone()[0]
 
@@ -76,11 +87,13 @@ class Connection:
 
     @property
     def in_transaction(self) -> bool:
+        """True between BEGIN and COMMIT/ROLLBACK."""
         from psycopg.pq import TransactionStatus
 
         return self.raw.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
     def execute(self, sql: str, params=()):
+        """Run one SQLite-dialect statement, translated; returns a cursor."""
         statements = pgsql.translate(sql)
         cur = self.raw.cursor(row_factory=_row_factory)
         for i, statement in enumerate(statements):
@@ -89,10 +102,12 @@ class Connection:
         return Cursor(self, cur)
 
     def executemany(self, sql: str, rows) -> None:
+        """Run one statement once per parameter row."""
         for params in rows:
             self.execute(sql, params)
 
     def close(self) -> None:
+        """Return the connection to its pool (or close it when unpooled)."""
         if self.raw is None:
             return
         raw, self.raw = self.raw, None
@@ -120,19 +135,27 @@ def _value(v):
 
 
 class Table:
-    """The part of sqlite_utils.Table the code uses: insert, exists, columns."""
+    """The part of sqlite_utils.Table the code uses: insert, exists, columns, count."""
 
     def __init__(self, db, name: str):
         self.db, self.name = db, name
 
     def exists(self) -> bool:
+        """Whether the table exists."""
         return bool(self.db.conn.raw.execute("SELECT to_regclass(%s) IS NOT NULL", (self.name,)).fetchone()[0])
 
     @property
+    def count(self) -> int:
+        """Number of rows."""
+        return self.db.conn.execute(f'SELECT COUNT(*) FROM "{self.name}"').fetchone()[0]
+
+    @property
     def columns(self) -> list:
+        """The columns (objects with a `name`)."""
         return [_Column(n) for n in column_names(self.db, self.name)]
 
     def insert(self, record: dict, **_ignored) -> "Table":
+        """Insert one row from a dict."""
         cols = list(record)
         names = ", ".join(f'"{c}"' for c in cols)
         self.db.conn.execute(f'INSERT INTO "{self.name}" ({names}) VALUES ({", ".join("?" * len(cols))})',
@@ -140,6 +163,7 @@ class Table:
         return self
 
     def insert_all(self, records, **_ignored) -> "Table":
+        """Insert several rows."""
         for record in records:
             self.insert(record)
         return self
@@ -158,9 +182,11 @@ class Database:
         self.conn, self.url = conn, url
 
     def __getitem__(self, name: str) -> Table:
+        """A table by name."""
         return Table(self, name)
 
     def close(self) -> None:
+        """Give the connection back."""
         self.conn.close()
 
 
@@ -247,3 +273,10 @@ def file_path(db):
 def drop_trigger(db, name: str, table: str) -> None:
     """Drop a trigger if it exists."""
     db.conn.raw.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+
+
+def prepare(db) -> None:
+    """Before migrating: SQLite's date functions and GROUP_CONCAT, which the code's queries use (pgfunctions)."""
+    from . import pgfunctions
+
+    pgfunctions.install(db.conn.raw)

@@ -44,3 +44,7 @@ def file_path(db):
 def drop_trigger(db, name: str, table: str) -> None:
     """Drop a trigger if it exists."""
     db.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def prepare(db) -> None:
+    """Nothing to make before migrating: SQLite has the functions the code uses."""

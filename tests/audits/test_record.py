@@ -1,5 +1,4 @@
 """Submission, database-enforced immutability, and `fieldaudit verify` against the hash-chained trail."""
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -85,8 +84,9 @@ def test_repeat_submit_is_a_no_op(db, plant, submitted):
     "UPDATE audit_trail SET actor_id = NULL",
     "DELETE FROM audit_trail",
 ])
+@pytest.mark.both_engines
 def test_raw_sql_cannot_change_a_submitted_audit(db, submitted, sql):
-    with pytest.raises(sqlite3.IntegrityError, match="read-only|immutable|append-only"):
+    with pytest.raises(dbm.IntegrityError, match="read-only|immutable|append-only"):
         db.conn.execute(sql)
 
 
@@ -96,6 +96,7 @@ def test_save_answer_on_submitted_audit_is_refused(db, plant, submitted):
     assert caught.value.status == 409
 
 
+@pytest.mark.both_engines
 def test_verify_passes_on_an_intact_database(db, submitted):
     assert record.verify(db) == []
 
@@ -130,8 +131,11 @@ def test_verify_names_a_tampered_trail_entry(app, db, submitted, monkeypatch):
     assert "content no longer matches its hash" in result.output
 
 
+@pytest.mark.both_engines
 def test_verify_cli_ok(app, submitted, monkeypatch):
     monkeypatch.setenv("FIELDAUDIT_DATA_DIR", str(app.config["DATA_DIR"]))
+    if app.config.get("DATABASE_URL"):
+        monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", app.config["DATABASE_URL"])
     result = CliRunner().invoke(main, ["verify"])
     assert result.exit_code == 0 and "1 submitted audits verified" in result.output
 
@@ -144,12 +148,13 @@ def test_audit_keeps_its_checklist_version(db, plant, audit):
     assert data.checklist_of(db, data.get_audit(db, audit["id"])).question("guard").text == "Machine guard in place"
 
 
+@pytest.mark.both_engines
 def test_published_version_cannot_change(db, checklist_version):
     from fieldaudit.checklists import parse_checklist, store
     from tests.factories import CHECKLIST
     with pytest.raises(store.PublishError, match="raise `version` to 2"):
         store.publish(db, parse_checklist(CHECKLIST.replace("Test walk", "Other"), "x.yaml"), by=None)
-    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+    with pytest.raises(dbm.IntegrityError, match="immutable"):
         db.conn.execute("UPDATE checklist_versions SET title = 'x'")
     row, created = store.publish(db, parse_checklist(CHECKLIST, "again.yaml"), by=None)
     assert not created and row["id"] == checklist_version["id"]

@@ -159,11 +159,12 @@ def test_field_history_records_old_and_new(db, plant, capa):
     assert stamps["containment"]["by"] == plant["qm"]["id"]
 
 
+@pytest.mark.both_engines
 def test_history_is_append_only(db, capa):
     import sqlite3
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(dbm.IntegrityError, match="append-only"):
         db.conn.execute("UPDATE capa_events SET note = 'x'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(dbm.IntegrityError, match="append-only"):
         db.conn.execute("DELETE FROM capa_events")
 
 

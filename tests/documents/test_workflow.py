@@ -1,5 +1,4 @@
 """Documents in a real SQLite file: approval with e-signature, one effective version, dates, receipts, review."""
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -52,6 +51,7 @@ def test_approval_by_another_quality_manager_is_an_e_signature_in_the_trail(db, 
         approved["effective_date"], 12)
 
 
+@pytest.mark.both_engines
 def test_self_approval_is_refused_and_changes_nothing(db, plant, doc):
     vid = version_ids(db, doc["id"])[1]
     submit(db, vid, plant["qm"])
@@ -61,7 +61,7 @@ def test_self_approval_is_refused_and_changes_nothing(db, plant, doc):
     assert exc.value.status == 403
     assert status_of(db, vid) == "in_review" and db["signatures"].count == 0 and db["audit_trail"].count == before
     # The database refuses it too, whatever code path tries.
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be approved by (its author|one of its authors)"):
+    with pytest.raises(dbm.IntegrityError, match="cannot be approved by (its author|one of its authors)"):
         db.conn.execute("UPDATE document_versions SET status = 'approved', approved_by = author_id WHERE id = ?",
                         (vid,))
 
@@ -84,6 +84,7 @@ def test_a_new_version_supersedes_the_old_one_which_stays_readable(db, plant, do
                       (doc["id"],)) == 1
 
 
+@pytest.mark.both_engines
 def test_the_database_allows_one_effective_version_only(db, plant, doc, qm2):
     effective_doc(db, doc, plant["qm"], qm2)
     v2 = data.new_version(db, doc["id"], plant["qm"]["id"])
@@ -91,9 +92,9 @@ def test_the_database_allows_one_effective_version_only(db, plant, doc, qm2):
     row = {**data.get_version(db, v2["id"]), "id": ids.new_id(), "version": 3, "status": "effective"}
     for key in ("author_name", "approver_name", "authors"):
         row.pop(key)
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(dbm.IntegrityError, match="UNIQUE|unique"):
         db["document_versions"].insert(row)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbm.IntegrityError):
         db.conn.execute("UPDATE document_versions SET status = 'effective' WHERE id = ?", (v2["id"],))
 
 
@@ -104,9 +105,10 @@ def test_the_database_allows_one_effective_version_only(db, plant, doc, qm2):
     "UPDATE document_versions SET status = 'draft' WHERE id = ?",
     "DELETE FROM document_versions WHERE id = ?",
 ])
+@pytest.mark.both_engines
 def test_an_approved_version_cannot_be_edited_even_in_sql(db, plant, doc, qm2, sql):
     vid = effective_doc(db, doc, plant["qm"], qm2)["id"]
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbm.IntegrityError):
         db.conn.execute(sql, (vid,))
     with pytest.raises(data.DocumentError) as exc:
         data.save_draft(db, vid, title="T", body="changed", change_summary="", by=plant["qm"]["id"])
@@ -171,6 +173,7 @@ def test_paired_with_a_hub_documents_are_read_only_but_receipts_still_work(db, p
     assert created
 
 
+@pytest.mark.both_engines
 def test_read_and_understood_and_who_has_not_confirmed(db, plant, doc, qm2):
     today = data.today_at(db, doc["site_ids"])
     v1 = effective_doc(db, doc, plant["qm"], qm2)
@@ -187,7 +190,7 @@ def test_read_and_understood_and_who_has_not_confirmed(db, plant, doc, qm2):
     with pytest.raises(data.DocumentError) as exc:
         workflow.acknowledge(db, v1["id"], plant["qm"]["id"], today)  # not a reader
     assert exc.value.status == 403
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbm.IntegrityError):
         db.conn.execute("DELETE FROM document_acks")
     # A new version in force asks everyone again; the old receipt stays with the old version.
     v2 = data.new_version(db, doc["id"], plant["qm"]["id"])

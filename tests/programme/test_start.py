@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from fieldaudit import config
 from fieldaudit import db as dbm
 from fieldaudit.programme import data, generate, people, plans, start
 from fieldaudit.refusal import Refusal
@@ -46,7 +47,7 @@ def test_a_second_tap_returns_the_same_audit_and_nobody_else_can_take_it(db, pla
 
 def test_two_taps_at_once_start_one_audit(app, db, plant, checklist_version):
     row = first_scheduled(db, make_plan(db, plant, checklist_version))
-    results, path = [], db.conn.execute("PRAGMA database_list").fetchone()[2]
+    results, path = [], config.database_target(app.config)
 
     def tap():
         own = dbm.connect(path)

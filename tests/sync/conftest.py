@@ -44,7 +44,10 @@ def hub(app, db, plant):
 
 
 def _hub_app(app):
-    fresh = create_app({"DATA_DIR": app.config["DATA_DIR"], "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+    settings = {"DATA_DIR": app.config["DATA_DIR"], "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True}
+    if app.config.get("DATABASE_URL"):  # the hub on PostgreSQL (engine "postgres"); devices stay on SQLite
+        settings["DATABASE_URL"] = app.config["DATABASE_URL"]
+    fresh = create_app(settings)
     fresh.config["MODE"] = "hub"
     return fresh
 

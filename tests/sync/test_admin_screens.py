@@ -11,6 +11,9 @@ from fieldaudit import settings
 from fieldaudit.sync import devices
 from tests.factories import Auth, csrf_from
 
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
+
 
 @pytest.fixture
 def hub(app):

@@ -25,8 +25,11 @@ COMPARED = ("title", "description", "root_cause", "state", "owner_id", "containm
 SIDES = ("hub", "d1", "d2")
 
 
-def _app(data: Path, hub: bool):
-    app = create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+def _app(data: Path, hub: bool, database_url: str | None = None):
+    settings = {"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True}
+    if database_url:
+        settings["DATABASE_URL"] = database_url
+    app = create_app(settings)
     if hub:
         app.config["MODE"] = "hub"
     return app
@@ -34,13 +37,15 @@ def _app(data: Path, hub: bool):
 
 class Replicas(RuleBasedStateMachine):
     """Hub + two devices; rules edit, sync through faults and restart."""
+    new_hub_database = None  # the PostgreSQL variant sets it: a callable giving a fresh database's URL
 
     def __init__(self):
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="fa-sync-prop-"))
         hub_dir = self.root / "hub"
-        self.hub_app = _app(hub_dir, True)
-        self.hub = dbm.connect(config.database_path(self.hub_app.config))
+        hub_url = type(self).new_hub_database() if type(self).new_hub_database else None
+        self.hub_app = _app(hub_dir, True, hub_url)
+        self.hub = dbm.connect(config.database_target(self.hub_app.config))
         site = make_site(self.hub, "PLTA")
         self.qm = make_user(self.hub, "qm", "quality_manager", site)
         self.auditor = make_user(self.hub, "aud", "auditor", site)
@@ -55,7 +60,7 @@ class Replicas(RuleBasedStateMachine):
             fresh = create_app({"DATA_DIR": str(data), "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
             conn = dbm.connect(config.database_path(fresh.config))
             conn.conn.close()
-            device = Device(data, lambda: _app(hub_dir, True), Faults(rate=0.5, seed=n + 1, methods=("POST", "PATCH")))
+            device = Device(data, lambda: _app(hub_dir, True, hub_url), Faults(rate=0.5, seed=n + 1, methods=("POST", "PATCH")))
             code = devices.make_code(self.hub, [site["id"]], by=admin["id"])
             device.transport.faults.rate = 0
             link.pair_with_hub(device.db, HUB_URL, code, name=name, session=device.http)
@@ -157,6 +162,17 @@ class Replicas(RuleBasedStateMachine):
 Replicas.TestCase.settings = settings(max_examples=4, stateful_step_count=20, deadline=None,
                                       suppress_health_check=list(HealthCheck))
 TestReplicas = pytest.mark.slow(Replicas.TestCase)
+
+
+@pytest.mark.slow
+def test_replicas_converge_with_the_hub_on_postgresql(pg_server):
+    """The same property with the hub's store on PostgreSQL (devices stay on SQLite)."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    class OnPostgres(Replicas):
+        new_hub_database = staticmethod(lambda: pg_server.url(pg_server.fresh_database()))
+
+    run_state_machine_as_test(OnPostgres, settings=Replicas.TestCase.settings)
 
 
 

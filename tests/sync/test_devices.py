@@ -5,11 +5,15 @@ from datetime import timedelta
 import pytest
 
 from fieldaudit import create_app, ids
+from fieldaudit import config
 from fieldaudit import db as dbm
 from fieldaudit.sync import devices
 from fieldaudit.sync.api import PROTOCOL_VERSION
 from fieldaudit.refusal import Refusal
 from tests.factories import Auth
+
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ def test_a_code_needs_known_sites(db, plant):
 
 def test_two_devices_racing_for_one_code_cannot_both_pair(app, db, plant):
     code = devices.make_code(db, [plant["a"]["id"]], by=plant["group_admin"]["id"])
-    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    path = config.database_target(app.config)
     results, barrier = [], threading.Barrier(4)
 
     def claim(n):
@@ -72,6 +76,7 @@ def test_two_devices_racing_for_one_code_cannot_both_pair(app, db, plant):
     assert dbm.scalar(db, "SELECT COUNT(*) FROM sync_devices") == 1
 
 
+@pytest.mark.both_engines
 def test_a_revoked_token_is_refused_at_once_and_stays_revoked(db, plant):
     device, token = pair_new(db, plant)
     assert devices.authenticate(db, token)["id"] == device["id"]

@@ -1,11 +1,14 @@
 """Merging CAPA edited on the hub and on a device: per field by clock, stale state commands as conflicts."""
+import pytest
+
 from fieldaudit import db as dbm
 from fieldaudit import ids
 from fieldaudit.capa import commands
 from fieldaudit.capa.data import create_capa, get_capa, save_fields
 from tests.sync.helpers import field_audit, site_here
 
-
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
 
 
 def capa_on_device(device, plant):

@@ -1,5 +1,7 @@
 """The outbox: triggers log every write once, applied changes do not echo, and an upgraded database with history
 sends it once, in an order the receiver's rules accept."""
+import pytest
+
 import json
 
 from fieldaudit import db as dbm
@@ -7,6 +9,9 @@ from fieldaudit.audits import data as audits
 from fieldaudit.checklists import parse_checklist, store
 from fieldaudit.sync import apply, hlc, outbox, snapshot, tables
 from tests.factories import CHECKLIST, make_site, make_user, submit_with_findings
+
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
 
 
 def test_every_write_is_logged_in_its_own_transaction_with_increasing_clocks(db, audit, plant):

@@ -11,6 +11,9 @@ from fieldaudit.refusal import Refusal
 from tests.e2e.harness import ServerThread
 from tests.factories import FAST_HASH
 
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
+
 
 @pytest.fixture
 def hub_server(app, db, plant):
@@ -63,6 +66,9 @@ def test_the_cli_makes_a_code_on_the_hub_and_pairs_a_device_with_it(hub_server, 
 
     runner = CliRunner()
     monkeypatch.setenv("FIELDAUDIT_MODE", "hub")
+    hub_store = app.config.get("DATABASE_URL")  # the hub on PostgreSQL: its CLI is told where; a device never is
+    if hub_store:
+        monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", hub_store)
     made = runner.invoke(main, ["--data-dir", str(app.config["DATA_DIR"]), "sync", "code", "--site", "PLTA",
                                 "--by", "root"])
     assert made.exit_code == 0, made.output
@@ -70,12 +76,15 @@ def test_the_cli_makes_a_code_on_the_hub_and_pairs_a_device_with_it(hub_server, 
     listed = runner.invoke(main, ["--data-dir", str(app.config["DATA_DIR"]), "sync", "devices"])
     assert "No device is paired" in listed.output
     monkeypatch.delenv("FIELDAUDIT_MODE")
+    monkeypatch.delenv("FIELDAUDIT_DATABASE_URL", raising=False)
     _, device_dir = device_db
     paired = runner.invoke(main, ["--data-dir", str(device_dir), "sync", "pair", hub_server.url, code,
                                   "--name", "Press shop"])
     assert paired.exit_code == 0, paired.output
     assert "Paired with" in paired.output
     monkeypatch.setenv("FIELDAUDIT_MODE", "hub")
+    if hub_store:
+        monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", hub_store)
     listed = runner.invoke(main, ["--data-dir", str(app.config["DATA_DIR"]), "sync", "devices"])
     assert "Press shop" in listed.output and "sites PLTA" in listed.output
     device_id = listed.output.split()[0]
@@ -83,6 +92,7 @@ def test_the_cli_makes_a_code_on_the_hub_and_pairs_a_device_with_it(hub_server, 
                                    "--by", "root"])
     assert revoked.exit_code == 0 and "Revoked Press shop" in revoked.output
     monkeypatch.delenv("FIELDAUDIT_MODE")
+    monkeypatch.delenv("FIELDAUDIT_DATABASE_URL", raising=False)
     on_device = runner.invoke(main, ["--data-dir", str(device_dir), "sync", "code", "--site", "PLTA"])
     assert on_device.exit_code == 1 and "run this on the hub" in on_device.output
 

@@ -1,9 +1,14 @@
 """A device pulls the hub's reference data, makes an audit with a photo, and it arrives on the hub once."""
+import pytest
+
 from fieldaudit import db as dbm
 from fieldaudit import settings
 from fieldaudit.audits import data as audits
 from fieldaudit.audits import record
 from tests.factories import FULL_ANSWERS
+
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
 
 
 def test_first_sync_brings_reference_data_and_sends_an_audit_up_exactly_once(hub, make_device, checklist_version):

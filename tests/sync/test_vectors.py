@@ -6,6 +6,9 @@ import pytest
 
 from fieldaudit import ids, settings
 
+# The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
+
 VECTORS = json.loads((Path(__file__).resolve().parents[2] / "sync" / "vectors" / "v1.json").read_text())["vectors"]
 
 
