@@ -51,7 +51,7 @@ def _finish(response):
     return response
 
 
-def _enabled(app) -> None:
+def _enabled() -> None:
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -64,7 +64,7 @@ def init_app(app) -> None:
     """Stamp every request first (before the sign-in check can answer it) and log it last."""
     logging_on = bool(app.config.get("REQUEST_LOG"))
     if logging_on:
-        _enabled(app)
+        _enabled()
 
     def start():
         _start()
