@@ -3,11 +3,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from .. import forms, htmx, idempotency, ids, offline
+from .. import db as dbm
 from ..appdb import get_blob_store, get_db
 from ..auth.access import ensure, ensure_found, sites_with
 from ..checklists import store as checklist_store
 from ..evidence import limits as photo_limits
 from ..programme import people as qualification
+from ..programme import start as programme_start
 from ..stations import data as stations
 from . import data, pages
 from .blueprint import audit_for, bp, own_open_audit
@@ -49,6 +51,8 @@ def create():
         return render_template("audits/new.html", sites=sites, site=site, workstation=workstation,
                                workstations=stations.list_workstations(db, site["id"]) if site else [],
                                checklists=checklists, form=source, error=error,
+                               scheduled=programme_start.counts_for(db, current_user.id, site, workstation,
+                                                                    ids.utc_now()) if site else [],
                                sections={c["version_id"]: checklist_store.load_version(db, c["version_id"]).sections
                                          for c in checklists} if site else {})
     if request.method == "POST" and site is not None:
@@ -59,10 +63,13 @@ def create():
         out = {key[len(prefix):]: source.get(f"why:{version_id}:{key[len(prefix):]}", "")
                for key in source if key.startswith(prefix) and source.get(key) == "yes"}
         qualification.ensure_qualified_to_start(db, current_user.row, site, version_id, ids.utc_now())
-        audit = data.create_audit(db, site=site, checklist_version_id=version_id,
-                                  auditor_id=current_user.id, workstation=workstation,
-                                  auditees=source.get("auditees", ""), scope=source.get("scope", ""),
-                                  out_of_scope=out)
+        with dbm.transaction(db):  # started and counted for its scheduled audit together, or neither
+            audit = data.create_audit(db, site=site, checklist_version_id=version_id,
+                                      auditor_id=current_user.id, workstation=workstation,
+                                      auditees=source.get("auditees", ""), scope=source.get("scope", ""),
+                                      out_of_scope=out)
+            if source.get("scheduled_id"):
+                programme_start.link_started(db, source["scheduled_id"], audit, current_user.id, ids.utc_now())
         return redirect(url_for("audits.run", audit_id=audit["id"]), 303)
     if request.method == "POST":
         return page("Choose the site of the audit."), 422

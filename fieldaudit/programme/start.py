@@ -55,6 +55,34 @@ def start_scheduled(db, scheduled_id: str, user: dict, today: str) -> dict:
     return audits.get_audit(db, audit["id"])
 
 
+def counts_for(db, user_id: str, site: dict, workstation: dict | None, now) -> list[dict]:
+    """The scheduled audits an audit started from the ordinary form here could do: due or overdue for this person
+    at this site (and this station, when one is chosen), not started yet."""
+    today = data.today_by_site(db, [site["id"]], now)
+    rows = data.due_for(db, user_id, today, workstation_id=workstation["id"] if workstation else None)
+    return [r for r in rows if not r["audit_id"] and r["site_id"] == site["id"]]
+
+
+def link_started(db, scheduled_id: str, audit: dict, user_id: str, now) -> None:
+    """Record that an audit just started from the ordinary form does a scheduled one (inside its transaction):
+    only one offered to this person at its site and station, with the same checklist, not started by anyone yet."""
+    site = {"id": audit["site_id"]}
+    station = {"id": audit["workstation_id"]} if audit.get("workstation_id") else None
+    offered = {r["id"]: r for r in counts_for(db, user_id, site, station, now)}
+    row = offered.get(scheduled_id)
+    version = dbm.query_one(db, "SELECT checklist_id FROM checklist_versions WHERE id = ?",
+                            (audit["checklist_version_id"],))
+    if (row is None or version is None or row["checklist_id"] != version["checklist_id"]
+            or (row["workstation_id"] and row["workstation_id"] != audit.get("workstation_id"))):
+        raise Refusal("That scheduled audit is not one this audit can count for: choose one due for you at this "
+                      "station with the same checklist, or none.", 422)
+    linked = dbm.execute(db, "UPDATE scheduled_audits SET audit_id = ?, auditor_id = COALESCE(auditor_id, ?),"
+                             " updated_at = ? WHERE id = ? AND audit_id IS NULL",
+                         (audit["id"], user_id, ids.now_iso(), scheduled_id))
+    if linked != 1:
+        raise Refusal("This scheduled audit was started by someone else just now.", 409)
+
+
 def mark_done(db, audit_id: str, submitted_at: str, timezone: str) -> None:
     """The scheduled audit an audit was started from is done on the site-local date it was submitted
     (called inside the submission's transaction)."""

@@ -155,3 +155,42 @@ def test_missed_from_the_list(client, auth, db, plant, checklist_version):
     assert auth.post(f"/programme/scheduled/{row['id']}/missed", {"reason": "Line stopped"}).status_code == 303
     assert "Line stopped" in client.get("/programme/?month=2020-01").get_data(as_text=True)
     assert dbm.scalar(db, "SELECT missed_by FROM scheduled_audits WHERE id = ?", (row["id"],)) == plant["qm"]["id"]
+
+
+def test_an_audit_started_from_the_ordinary_form_counts_for_the_scheduled_one_it_names(client, auth, db, plant,
+                                                                                       checklist_version):
+    plan = make_plan(db, plant, checklist_version, frequency="daily", rule={"weekdays": list(range(7))},
+                     starts_on=ids.utc_now().date().isoformat(), window_days=0)
+    generate.generate(db, ids.utc_now(), horizon_days=3)
+    due = scheduled_of(db, plan)
+    auth.login("aud.a")
+    form = client.get(f"/audits/new?workstation_id={plant['ws_a']['id']}").get_data(as_text=True)
+    assert f'name="scheduled_id" value="{due["id"]}"' in form and "counts for the scheduled" in form
+    started = auth.post("/audits/new", {"site_id": plant["a"]["id"], "checklist_version_id": checklist_version["id"],
+                                        "workstation_id": plant["ws_a"]["id"], "scheduled_id": due["id"]})
+    assert started.status_code == 303
+    audit_id = started.headers["Location"].split("/audits/")[1].split("/")[0]
+    assert dbm.scalar(db, "SELECT audit_id FROM scheduled_audits WHERE id = ?", (due["id"],)) == audit_id
+    # Linked once: the same scheduled audit is no longer offered, and naming it again is refused, starting nothing.
+    again = client.get(f"/audits/new?workstation_id={plant['ws_a']['id']}").get_data(as_text=True)
+    assert f'value="{due["id"]}"' not in again
+    refused = auth.post("/audits/new", {"site_id": plant["a"]["id"], "checklist_version_id": checklist_version["id"],
+                                        "workstation_id": plant["ws_a"]["id"], "scheduled_id": due["id"]})
+    assert refused.status_code == 422 and "can count for" in refused.get_data(as_text=True)
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM audits") == 1
+
+
+def test_an_ordinary_start_cannot_count_for_someone_elses_scheduled_audit(client, auth, db, plant, checklist_version):
+    other = make_user(db, "aud.other", "auditor", plant["a"])
+    plan = make_plan(db, plant, checklist_version, frequency="daily", rule={"weekdays": list(range(7))},
+                     starts_on=ids.utc_now().date().isoformat(), window_days=0, auditor_id=other["id"])
+    generate.generate(db, ids.utc_now(), horizon_days=3)
+    theirs = scheduled_of(db, plan)
+    auth.login("aud.a")
+    assert f'value="{theirs["id"]}"' not in client.get(
+        f"/audits/new?workstation_id={plant['ws_a']['id']}").get_data(as_text=True)
+    refused = auth.post("/audits/new", {"site_id": plant["a"]["id"], "checklist_version_id": checklist_version["id"],
+                                        "workstation_id": plant["ws_a"]["id"], "scheduled_id": theirs["id"]})
+    assert refused.status_code == 422 and "can count for" in refused.get_data(as_text=True)
+    assert dbm.scalar(db, "SELECT COUNT(*) FROM audits") == 0
+    assert dbm.scalar(db, "SELECT audit_id FROM scheduled_audits WHERE id = ?", (theirs["id"],)) is None
