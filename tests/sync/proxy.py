@@ -117,16 +117,18 @@ class FaultProxy:
                 total = self.faults.cut_total_after if direction == "up" else None
                 if total is not None and self.bytes_up + len(chunk) > total:
                     part = chunk[:max(total - self.bytes_up, 0)]
-                    target.sendall(part)
                     self._count(direction, len(part))
+                    target.sendall(part)
                     self._reset(source, target, self.faults)
                     return
                 if limit is not None and sent + len(chunk) > limit:
                     part = chunk[:limit - sent]
-                    target.sendall(part)
                     self._count(direction, len(part))
+                    target.sendall(part)
                     self._reset(source, target, faults)
                     return
+                # Counted before it goes: the peer may read it (and a test the count) before sendall returns here.
+                self._count(direction, len(chunk))
                 target.sendall(chunk)
                 if twin is not None:
                     try:
@@ -137,7 +139,6 @@ class FaultProxy:
                     target.sendall(chunk)
                 first = False
                 sent += len(chunk)
-                self._count(direction, len(chunk))
         except OSError:
             _close(source)
             _close(target)
