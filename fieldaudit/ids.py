@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as the ULID spec says
+ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as the ULID spec says
 _lock = threading.Lock()
 _last_ms = 0
 _last_rand = 0
@@ -16,7 +16,7 @@ def _encode(value: int, length: int) -> str:
     """Encode an integer as fixed-width Crockford base32."""
     out = []
     for _ in range(length):
-        out.append(_ALPHABET[value & 31])
+        out.append(ULID_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(out))
 

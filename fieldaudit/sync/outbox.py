@@ -8,9 +8,10 @@ the triggers stand down. Triggers in the main schema cannot read temp tables, he
 from contextlib import contextmanager
 
 from .. import db as dbm
+from .. import ids
 from . import hlc, tables
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALPHABET = ids.ULID_ALPHABET
 
 
 def _ulid_sql() -> str:

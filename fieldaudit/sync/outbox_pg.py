@@ -5,14 +5,15 @@ The same rows as the SQLite triggers of outbox.py: one change per write, its ULI
 stamp each changed field had before (`base`) and the new field stamps in `sync_fields`.
 """
 from .. import db as dbm
-from . import hlc, outbox, tables
+from .. import ids
+from . import hlc, tables
 
 NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 NEXT_STAMP = (f"GREATEST({NOW_MS} << {hlc.SHIFT}, COALESCE((SELECT MAX(hlc) FROM changes), 0) + 1,"
               " COALESCE((SELECT floor FROM sync_clock), 0) + 1)")
 
 ULID_FUNCTION = f"""CREATE OR REPLACE FUNCTION fieldaudit_ulid() RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
-DECLARE ms bigint := {NOW_MS}; out text := ''; alphabet text := '{outbox.ALPHABET}';
+DECLARE ms bigint := {NOW_MS}; out text := ''; alphabet text := '{ids.ULID_ALPHABET}';
 BEGIN
   FOR i IN 0..9 LOOP out := out || substr(alphabet, ((ms >> (45 - 5 * i)) & 31)::int + 1, 1); END LOOP;
   FOR i IN 1..16 LOOP out := out || substr(alphabet, floor(random() * 32)::int + 1, 1); END LOOP;
