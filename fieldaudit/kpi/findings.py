@@ -7,11 +7,12 @@ comparable when a checklist is edited or replaced.
 """
 import bisect
 from datetime import timedelta
+from operator import itemgetter
 
 from .. import db as dbm
 from . import rollup
 from ..checklists import SEVERITIES
-from .scope import Scope, add_months, marks
+from .scope import Scope, add_months, bounds_cte, marks
 
 NONCONFORMITIES = ("major", "minor")
 NO_CLAUSE = "(no clause)"
@@ -88,29 +89,21 @@ def repeats(db, scope: Scope, months: int = DEFAULT_REPEAT_MONTHS, newest: int |
     months = int(months)
     if not scope.sites or months < 1:
         return [] if newest is None else ([], repeats_per_month(scope, []), 0)
+    if scope.rollup:  # each hit linked to its previous one by 0031's trigger: a range read
+        return _linked(db, scope, months, newest)
     # Earlier audits matter back to `months` before the period (a day more covers any time zone).
     since = add_months(scope.start, -months) - timedelta(days=2)
     until = scope.end + timedelta(days=2)
-    if scope.rollup:  # kept by 0024's triggers, already in the window's order
-        hits = ("SELECT audit_id, number, site_id, workstation_id, area_id, submitted_at, clause, findings"
-                " FROM kpi_nc_hits"
-                f" WHERE site_id IN ({marks(scope.site_ids)}) AND submitted_at >= ? AND submitted_at < ?")
-        hit_params = [*scope.site_ids, f"{since.isoformat()}T00:00:00.000Z", f"{until.isoformat()}T00:00:00.000Z"]
-    else:
-        hits = ("SELECT a.id AS audit_id, a.number, a.site_id, COALESCE(a.workstation_id, '') AS workstation_id,"
-                " COALESCE(a.area_id, '') AS area_id, a.submitted_at, TRIM(f.clause) AS clause, COUNT(*) AS findings"
-                " FROM audits a JOIN findings f ON f.audit_id = a.id"
-                f" WHERE a.site_id IN ({marks(scope.site_ids)}) AND a.status = 'submitted'"
-                " AND a.submitted_at >= ? AND a.submitted_at < ?"
-                f" AND f.severity IN ({marks(NONCONFORMITIES)}) AND TRIM(f.clause) <> ''"
-                " GROUP BY a.id, a.number, a.site_id, a.workstation_id, a.area_id, a.submitted_at, TRIM(f.clause)")
-        hit_params = [*scope.site_ids, f"{since.isoformat()}T00:00:00.000Z", f"{until.isoformat()}T00:00:00.000Z",
-                      *NONCONFORMITIES]
-    bounds = scope.bounds()
-    ranges = {}
-    for site_id, _, lo, hi in bounds:
-        low, high = ranges.get(site_id, (lo, hi))
-        ranges[site_id] = (min(low, lo), max(high, hi))
+    hits = ("SELECT a.id AS audit_id, a.number, a.site_id, COALESCE(a.workstation_id, '') AS workstation_id,"
+            " COALESCE(a.area_id, '') AS area_id, a.submitted_at, TRIM(f.clause) AS clause, COUNT(*) AS findings"
+            " FROM audits a JOIN findings f ON f.audit_id = a.id"
+            f" WHERE a.site_id IN ({marks(scope.site_ids)}) AND a.status = 'submitted'"
+            " AND a.submitted_at >= ? AND a.submitted_at < ?"
+            f" AND f.severity IN ({marks(NONCONFORMITIES)}) AND TRIM(f.clause) <> ''"
+            " GROUP BY a.id, a.number, a.site_id, a.workstation_id, a.area_id, a.submitted_at, TRIM(f.clause)")
+    hit_params = [*scope.site_ids, f"{since.isoformat()}T00:00:00.000Z", f"{until.isoformat()}T00:00:00.000Z",
+                  *NONCONFORMITIES]
+    ranges = _ranges(scope)
     sql = (f"WITH hits AS ({hits}),"
            " seq AS MATERIALIZED (SELECT hits.*, LAG(submitted_at) OVER place AS previous_at,"
            " LAG(audit_id) OVER place AS previous_id, LAG(number) OVER place AS previous_number FROM hits"
@@ -123,19 +116,72 @@ def repeats(db, scope: Scope, months: int = DEFAULT_REPEAT_MONTHS, newest: int |
            " AND seq.submitted_at >= g.lo AND seq.submitted_at < g.hi WHERE seq.previous_at IS NOT NULL"
            f" AND seq.previous_at >= {_months_before_sql('seq.submitted_at', months)}")
     cursor = db.conn.execute(sql, [*hit_params, *[v for site_id, r in ranges.items() for v in (site_id, *r)]])
+    rows = _dicts(cursor)
+    _set_months(scope, rows)
+    rows.sort(key=_ORDER)
+    shown = rows if newest is None else rows[-newest:] if newest else []
+    _name_places(db, shown)
+    return rows if newest is None else (shown, repeats_per_month(scope, rows), len(rows))
+
+
+_ORDER = itemgetter("submitted_at", "clause", "audit_id")
+_LINKED = ("SELECT h.audit_id, h.site_id, NULLIF(h.workstation_id, '') AS workstation_id,"
+           " NULLIF(h.area_id, '') AS area_id, h.submitted_at, h.clause, h.findings, h.previous_at, h.previous_id,"
+           " h.number, h.previous_number FROM kpi_nc_hits h"
+           " WHERE h.site_id = ? AND h.submitted_at >= ? AND h.submitted_at < ? AND h.gap <= ?")
+
+
+def _linked(db, scope: Scope, months: int, newest: int | None):
+    """`repeats` from the linked hits (0031): the period's hits whose previous hit is within the window."""
+    rows = []
+    for site_id, (lo, hi) in _ranges(scope).items():
+        params = [site_id, lo, hi, months]
+        if newest is None:
+            cursor = db.conn.execute(_LINKED, params)
+        else:  # the newest `newest` of the site, and any hit sharing the oldest one's instant (the order's tie)
+            cursor = db.conn.execute(
+                f"{_LINKED} AND h.submitted_at >= COALESCE((SELECT x.submitted_at FROM kpi_nc_hits x"
+                " WHERE x.site_id = ? AND x.submitted_at >= ? AND x.submitted_at < ? AND x.gap <= ?"
+                " ORDER BY x.submitted_at DESC LIMIT 1 OFFSET ?), '')", [*params, *params, max(newest - 1, 0)])
+        rows += _dicts(cursor)
+    _set_months(scope, rows)
+    rows.sort(key=_ORDER)
+    if newest is None:
+        _name_places(db, rows)
+        return rows
+    shown = rows[-newest:] if newest else []
+    _name_places(db, shown)
+    cte, params = bounds_cte(scope)
+    counted = dbm.query(db, f"{cte} SELECT m.month, COUNT(*) AS hits, SUM(h.findings) AS findings FROM months m"
+                            " JOIN kpi_nc_hits h ON h.site_id = m.site_id AND h.submitted_at >= m.lo"
+                            " AND h.submitted_at < m.hi WHERE h.gap <= ? GROUP BY m.month", [*params, months])
+    per_month = {r["month"]: r["findings"] for r in counted}
+    return (shown, [{"month": m, "findings": per_month.get(m, 0)} for m in scope.months],
+            sum(r["hits"] for r in counted))
+
+
+def _ranges(scope: Scope) -> dict[str, tuple[str, str]]:
+    """Each site's (first lo, last hi) of the period: where its repeats are."""
+    ranges = {}
+    for site_id, _, lo, hi in scope.bounds():
+        low, high = ranges.get(site_id, (lo, hi))
+        ranges[site_id] = (min(low, lo), max(high, hi))
+    return ranges
+
+
+def _dicts(cursor) -> list[dict]:
     names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-    # Each repeat's local month at its site is found here: a join to the months cost more than the rest together.
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _set_months(scope: Scope, rows: list[dict]) -> None:
+    """Each row's local month at its site, by bisection: a join to the months cost more than the rest together."""
     starts = {}
-    for site_id, month, lo, _ in bounds:
+    for site_id, month, lo, _ in scope.bounds():
         starts.setdefault(site_id, []).append((lo, month))
     for row in rows:
         months_of = starts[row["site_id"]]
         row["month"] = months_of[bisect.bisect_right(months_of, (row["submitted_at"], "\uffff")) - 1][1]
-    rows.sort(key=lambda r: (r["submitted_at"], r["clause"], r["audit_id"]))
-    shown = rows if newest is None else rows[-newest:] if newest else []
-    _name_places(db, shown)
-    return rows if newest is None else (shown, repeats_per_month(scope, rows), len(rows))
 
 
 def _name_places(db, rows: list[dict]) -> None:
