@@ -115,8 +115,7 @@ def repeats(db, scope: Scope, months: int = DEFAULT_REPEAT_MONTHS, newest: int |
            " seq.previous_id, seq.number, seq.previous_number FROM seq JOIN ranges g ON g.site_id = seq.site_id"
            " AND seq.submitted_at >= g.lo AND seq.submitted_at < g.hi WHERE seq.previous_at IS NOT NULL"
            f" AND seq.previous_at >= {_months_before_sql('seq.submitted_at', months)}")
-    cursor = db.conn.execute(sql, [*hit_params, *[v for site_id, r in ranges.items() for v in (site_id, *r)]])
-    rows = _dicts(cursor)
+    rows = dbm.query(db, sql, [*hit_params, *[v for site_id, r in ranges.items() for v in (site_id, *r)]])
     _set_months(scope, rows)
     rows.sort(key=_ORDER)
     shown = rows if newest is None else rows[-newest:] if newest else []
@@ -137,13 +136,12 @@ def _linked(db, scope: Scope, months: int, newest: int | None):
     for site_id, (lo, hi) in _ranges(scope).items():
         params = [site_id, lo, hi, months]
         if newest is None:
-            cursor = db.conn.execute(_LINKED, params)
+            rows += dbm.query(db, _LINKED, params)
         else:  # the newest `newest` of the site, and any hit sharing the oldest one's instant (the order's tie)
-            cursor = db.conn.execute(
-                f"{_LINKED} AND h.submitted_at >= COALESCE((SELECT x.submitted_at FROM kpi_nc_hits x"
+            rows += dbm.query(
+                db, f"{_LINKED} AND h.submitted_at >= COALESCE((SELECT x.submitted_at FROM kpi_nc_hits x"
                 " WHERE x.site_id = ? AND x.submitted_at >= ? AND x.submitted_at < ? AND x.gap <= ?"
                 " ORDER BY x.submitted_at DESC LIMIT 1 OFFSET ?), '')", [*params, *params, max(newest - 1, 0)])
-        rows += _dicts(cursor)
     _set_months(scope, rows)
     rows.sort(key=_ORDER)
     if newest is None:
@@ -167,11 +165,6 @@ def _ranges(scope: Scope) -> dict[str, tuple[str, str]]:
         low, high = ranges.get(site_id, (lo, hi))
         ranges[site_id] = (min(low, lo), max(high, hi))
     return ranges
-
-
-def _dicts(cursor) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _set_months(scope: Scope, rows: list[dict]) -> None:
