@@ -135,13 +135,12 @@ def _linked(db, scope: Scope, months: int, newest: int | None):
     rows = []
     for site_id, (lo, hi) in _ranges(scope).items():
         params = [site_id, lo, hi, months]
-        if newest is None:
-            rows += dbm.query(db, _LINKED, params)
-        else:  # the newest `newest` of the site, and any hit sharing the oldest one's instant (the order's tie)
-            rows += dbm.query(
-                db, f"{_LINKED} AND h.submitted_at >= COALESCE((SELECT x.submitted_at FROM kpi_nc_hits x"
-                " WHERE x.site_id = ? AND x.submitted_at >= ? AND x.submitted_at < ? AND x.gap <= ?"
-                " ORDER BY x.submitted_at DESC LIMIT 1 OFFSET ?), '')", [*params, *params, max(newest - 1, 0)])
+        if newest is not None:  # from the oldest instant of the site's newest `newest` (its ties included)
+            cutoff = dbm.scalar(db, "SELECT h.submitted_at FROM kpi_nc_hits h WHERE h.site_id = ?"
+                                    " AND h.submitted_at >= ? AND h.submitted_at < ? AND h.gap <= ?"
+                                    " ORDER BY h.submitted_at DESC LIMIT 1 OFFSET ?", [*params, max(newest - 1, 0)])
+            params[1] = max(lo, cutoff or lo)  # a bound SQLite can search by (a subquery's is only filtered on)
+        rows += dbm.query(db, _LINKED, params)
     _set_months(scope, rows)
     rows.sort(key=_ORDER)
     if newest is None:
