@@ -1,6 +1,7 @@
 """KPI dashboards: per site and across the person's sites, their CSV tables, the records behind a mark, and the
 management-review pack."""
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -65,17 +66,30 @@ def _query(scope, args: dict, **extra) -> dict:
     return query | {k: v for k, v in extra.items() if v is not None}
 
 
+def _encode(query: dict) -> str:
+    """A query string as url_for writes it (werkzeug's safe characters)."""
+    return urlencode(query, safe="!$'()*,/:;?@")
+
+
+def linker(scope, args: dict):
+    """`link(kind, **filters)`: the URL of the records behind a mark, as url_for writes it."""
+    # A page has ~500 of them: url_for for each cost a third of the page, so the path and the filters common to
+    # all are encoded once (parameters in url_for's order: kind, the page's filters, the mark's).
+    base, common = url_for("kpi.records"), _encode(_query(scope, args))
+
+    def link(kind, **filters):
+        extra = _encode({k: v for k, v in filters.items() if v is not None})
+        return f"{base}?{_encode({'kind': kind})}&{common}" + (f"&{extra}" if extra else "")
+    return link
+
+
 def _dashboard(args: dict):
     sites = _sites(args)
     scope = _scope(sites, args)
     data = dashboard.collect(get_db(), scope, _repeat_months(args), page=True)
-
-    def link(kind, **filters):
-        return url_for("kpi.records", kind=kind, **_query(scope, args, **filters))
-
     choices = stations.list_sites(get_db(), sites_with(PERMISSION, message=REFUSED))
     return render_template("kpi/index.html", data=data, scope=scope, headline=dashboard.headline(data),
-                           tables=dashboard.tables(data), charts=dashboard.chart_set(data, link),
+                           tables=dashboard.tables(data), charts=dashboard.chart_set(data, linker(scope, args)),
                            choices=choices, site_id=args.get("site_id") or "", query=_query(scope, args),
                            single=scope.sites[0] if args.get("site_id") else None)
 

@@ -108,3 +108,19 @@ def test_every_counted_mark_leads_to_as_many_records(db, plant, kpi, capa_rows):
             assert len(records.records(db, scope, kind, filters)) == mark.value, (name, mark.text)
             checked += 1
     assert checked >= 20
+
+
+@pytest.mark.parametrize("args", [{}, {"site_id": "x", "repeat_months": "3"}])
+def test_mark_links_are_what_url_for_writes(app, plant, args):
+    from flask import url_for
+
+    from fieldaudit.kpi import views
+
+    scope = make_scope([plant["a"]], date(2026, 1, 1), date(2026, 3, 31))
+    marks = [("findings", {"clause": "ISO 45001 8.1", "severity": "nc", "month": "2026-02"}),
+             ("findings", {"clause": "(no clause)", "area_id": ""}), ("capas", {"severity": "major", "overdue": None}),
+             ("audits", {}), ("findings", {"clause": "a&b=c/d?é+%"})]
+    with app.test_request_context():
+        link = views.linker(scope, args)
+        for kind, filters in marks:
+            assert link(kind, **filters) == url_for("kpi.records", kind=kind, **views._query(scope, args, **filters))
