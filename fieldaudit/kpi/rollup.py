@@ -16,7 +16,8 @@ FIRST, LAST = date(2000, 1, 1), date(2100, 1, 1)  # the months stored per site; 
 
 _SUBMITTED = ("FROM kpi_site_months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'"
               " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi")
-_SCORES = "COUNT(*), COUNT(a.score_percent), TOTAL(a.score_percent), MIN(a.score_percent), MAX(a.score_percent)"
+_SCORES = ("COUNT(*), COUNT(a.score_percent), COALESCE(SUM(a.score_percent), 0), MIN(a.score_percent),"
+           " MAX(a.score_percent)")  # SUM, not TOTAL: PostgreSQL (a hub) has no TOTAL
 _PLACE = "COALESCE(a.area_id, ''), COALESCE(a.workstation_id, '')"
 
 # How each roll-up table is made from the audits of one site (the `?`): what the triggers of 0024 add up.
@@ -98,13 +99,14 @@ def _ctes(db, scope: Scope) -> tuple[str, list]:
     return sql, [v for row in rest for v in row] + [v for row in rolled for v in row]
 
 
+_SCORED = "CASE WHEN a.score_percent IS NULL THEN 0 ELSE 1 END"  # not `IS NOT NULL`: a boolean on PostgreSQL
 _SOURCES = {
     # (roll-up table, its columns besides site and month, the same from the audits a and findings f)
     ("audits", "checklist"): ("kpi_audit_months", "checklist_version_id, audits, scored, score_sum, score_min,"
-                              " score_max", "a.checklist_version_id, 1, a.score_percent IS NOT NULL,"
+                              " score_max", f"a.checklist_version_id, 1, {_SCORED},"
                               " COALESCE(a.score_percent, 0), a.score_percent, a.score_percent"),
     ("audits", "place"): ("kpi_audit_places", "area_id, workstation_id, audits, scored, score_sum, score_min,"
-                          " score_max", f"{_PLACE}, 1, a.score_percent IS NOT NULL,"
+                          " score_max", f"{_PLACE}, 1, {_SCORED},"
                           " COALESCE(a.score_percent, 0), a.score_percent, a.score_percent"),
     ("findings", "clause"): ("kpi_finding_months", "severity, clause, findings", "f.severity, TRIM(f.clause), 1"),
     ("findings", "place"): ("kpi_finding_places", "area_id, workstation_id, severity, findings",

@@ -1,4 +1,5 @@
-"""Repeat findings from linked hits (0031): each hit's previous hit and window, kept by trigger, equal the raw figure."""
+"""Repeat findings from linked hits (0031): each hit's previous hit and window, kept by trigger, equal the raw
+figure."""
 import calendar
 import random
 from dataclasses import replace

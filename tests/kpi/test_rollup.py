@@ -42,6 +42,7 @@ def test_the_fixture_months_are_read_from_the_roll_up(db, plant, kpi):
     assert rollup.split(db, replace(scope_of(plant["a"]), rollup=False))[0] == []
 
 
+@pytest.mark.both_engines
 def test_triggers_keep_what_a_rebuild_makes(db, plant, kpi):
     sites = [plant["a"]["id"], plant["b"]["id"]]
     kept = _contents(db, sites)
@@ -65,6 +66,7 @@ def test_a_period_cut_mid_month_reads_that_month_from_the_audits(db, plant, kpi)
     assert _figures(db, scope) == _figures(db, replace(scope, rollup=False))
 
 
+@pytest.mark.both_engines
 def test_a_time_zone_change_drops_the_roll_up_and_the_dashboard_remakes_it(db, plant, kpi):
     a = plant["a"]
     dbm.execute(db, "UPDATE sites SET timezone = 'America/Chicago' WHERE id = ?", (a["id"],))
