@@ -189,6 +189,7 @@ def main() -> int:
                         help="each site's share of the KPI bench's busy site (0.01: 200 audits, 50 CAPAs)")
     parser.add_argument("--answers", type=int, default=10, help="answers per audit (default 10)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite data folder (its path is printed)")
     parser.add_argument("--engines", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="fa-bench-hub-pages-"))
@@ -217,7 +218,10 @@ def main() -> int:
                       f"{'met' if met else 'MISSED'} |")
             print(flush=True)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep:
+            print(f"data kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
     return 1 if missed else 0
 
 

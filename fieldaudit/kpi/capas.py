@@ -8,7 +8,7 @@ from datetime import timedelta
 from .. import db as dbm
 from ..capa import states
 from ..checklists import SEVERITIES
-from .scope import Scope, bounds_cte, marks
+from .scope import Scope, bounds_cte, marks, month_finder
 
 # Ageing buckets of open CAPAs by days since raised (raised_on, a local date): (label, min days, max days).
 AGEING = (("0–30 days", 0, 30), ("31–60 days", 31, 60), ("61–90 days", 61, 90), ("over 90 days", 91, None))
@@ -76,15 +76,24 @@ def time_to_close(db, scope: Scope) -> list[dict]:
 def effectiveness(db, scope: Scope) -> list[dict]:
     """(month, checked, passed, rate) effectiveness checks concluded per month: a CAPA leaving the
     effectiveness check closed passed, one sent back to root cause analysis failed; rate None when none."""
-    cte, params = bounds_cte(scope)
     reopened = states.REOPEN["effectiveness_check"]
-    rows = dbm.query(db, f"{cte} SELECT m.month, COUNT(*) AS checked,"
-                         f" SUM(CASE WHEN e.new_value = '{states.CLOSED}' THEN 1 ELSE 0 END) AS passed"
-                         " FROM months m JOIN capas c ON c.site_id = m.site_id"
-                         " JOIN capa_events e ON e.capa_id = c.id AND e.at >= m.lo AND e.at < m.hi"
-                         " WHERE e.kind = 'transition' AND e.field = 'state' AND e.old_value = 'effectiveness_check'"
-                         " AND e.new_value IN (?, ?) GROUP BY m.month", [*params, states.CLOSED, reopened])
-    found = {r["month"]: r for r in rows}
+    bounds = scope.bounds()
+    # One range read over the period, each event's local month found in Python: joined to every (site, month),
+    # a dashboard across 50 sites searched each site's CAPAs 600 times (70 ms).
+    rows = dbm.query(db, "SELECT c.site_id, e.at, e.new_value FROM capa_events e JOIN capas c ON c.id = e.capa_id"
+                         " WHERE e.field = 'state' AND e.old_value = 'effectiveness_check' AND e.at >= ? AND e.at < ?"
+                         " AND e.kind = 'transition' AND e.new_value IN (?, ?)"
+                         f" AND c.site_id IN ({marks(scope.site_ids)})",
+                     [min(b[2] for b in bounds), max(b[3] for b in bounds), states.CLOSED, reopened,
+                      *scope.site_ids]) if bounds else []
+    month_of = month_finder(scope)
+    found = {}
+    for row in rows:
+        month = month_of(row["site_id"], row["at"])
+        if month:
+            tally = found.setdefault(month, {"checked": 0, "passed": 0})
+            tally["checked"] += 1
+            tally["passed"] += row["new_value"] == states.CLOSED
     out = []
     for month in scope.months:
         row = found.get(month) or {"checked": 0, "passed": 0}

@@ -17,7 +17,7 @@ REPEATS_SHOWN = 25  # the newest repeats on the page; the CSV and the PDF list t
 
 def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTHS, page: bool = False) -> dict:
     """Every figure of the dashboard for a scope; for a `page`, only the repeats it shows (the CSV has them all)."""
-    rollup.prepare(db, scope)
+    shown, scope = scope, rollup.prepared(db, scope)
     if page:
         repeat_rows, repeat_months_rows, repeat_total = findings.repeats(db, scope, repeat_months, REPEATS_SHOWN)
     else:
@@ -27,7 +27,7 @@ def collect(db, scope: Scope, repeat_months: int = findings.DEFAULT_REPEAT_MONTH
     effectiveness = capas.effectiveness(db, scope)
     adherence = programme.adherence(db, scope)
     return {
-        "scope": scope, "months": scope.months, "repeat_months": repeat_months,
+        "scope": shown, "months": scope.months, "repeat_months": repeat_months,
         "per_month": scores.per_month(db, scope),
         "checklist_monthly": scores.monthly(db, scope, "checklist"),
         "by_checklist": scores.overall(db, scope, "checklist"),

@@ -20,14 +20,19 @@ DEFAULT_REPEAT_MONTHS = 6
 
 
 
+# Counts cast back to integers: PostgreSQL sums BIGINT columns as NUMERIC (Decimal in Python).
+_TOTAL = "CAST(SUM(r.findings) AS INTEGER) AS total"
+
+
 def _sums(*severities) -> str:
-    return "".join(f" SUM(CASE WHEN r.severity = '{s}' THEN r.findings ELSE 0 END) AS {s}," for s in severities)
+    return "".join(f" CAST(SUM(CASE WHEN r.severity = '{s}' THEN r.findings ELSE 0 END) AS INTEGER) AS {s},"
+                   for s in severities)
 
 
 def by_severity(db, scope: Scope) -> list[dict]:
     """(month, major, minor, observation, ofi, total) for every month of the period, empty months included."""
     cte, params, source = rollup.rows(db, scope, "findings", "clause")
-    rows = dbm.query(db, f"{cte} SELECT r.month,{_sums(*SEVERITIES)} SUM(r.findings) AS total"
+    rows = dbm.query(db, f"{cte} SELECT r.month,{_sums(*SEVERITIES)} {_TOTAL}"
                          f" FROM ({source}) r GROUP BY r.month", params)
     found = {r["month"]: r for r in rows}
     empty = {s: 0 for s in SEVERITIES} | {"total": 0}
@@ -39,7 +44,7 @@ def by_clause(db, scope: Scope) -> list[dict]:
     no clause are one row, NO_CLAUSE."""
     cte, params, source = rollup.rows(db, scope, "findings", "clause")
     clause = f"COALESCE(NULLIF(r.clause, ''), '{NO_CLAUSE}')"
-    return dbm.query(db, f"{cte} SELECT {clause} AS clause,{_sums(*NONCONFORMITIES)} SUM(r.findings) AS total"
+    return dbm.query(db, f"{cte} SELECT {clause} AS clause,{_sums(*NONCONFORMITIES)} {_TOTAL}"
                          f" FROM ({source}) r WHERE r.severity IN ({marks(NONCONFORMITIES)}) GROUP BY {clause}"
                          " ORDER BY total DESC, clause", [*params, *NONCONFORMITIES])
 
@@ -49,7 +54,7 @@ def clause_trend(db, scope: Scope, clauses: list[str]) -> list[dict]:
     if not clauses:
         return []
     cte, params, source = rollup.rows(db, scope, "findings", "clause")
-    return dbm.query(db, f"{cte} SELECT r.month, r.clause, SUM(r.findings) AS total FROM ({source}) r"
+    return dbm.query(db, f"{cte} SELECT r.month, r.clause, {_TOTAL} FROM ({source}) r"
                          f" WHERE r.severity IN ({marks(NONCONFORMITIES)}) AND r.clause IN ({marks(clauses)})"
                          " GROUP BY r.month, r.clause ORDER BY r.month, r.clause",
                      [*params, *NONCONFORMITIES, *clauses])
@@ -60,7 +65,7 @@ def by_area(db, scope: Scope) -> list[dict]:
     workstation); audits of no area are one row with area_id ''."""
     cte, params, source = rollup.rows(db, scope, "findings", "place")
     return dbm.query(db, f"{cte} SELECT COALESCE(ar.id, '') AS area_id, COALESCE(ar.name, '(no area)') AS area,"
-                         f"{_sums(*NONCONFORMITIES)} SUM(r.findings) AS total FROM ({source}) r"
+                         f"{_sums(*NONCONFORMITIES)} {_TOTAL} FROM ({source}) r"
                          " LEFT JOIN workstations w ON w.id = NULLIF(r.workstation_id, '')"
                          " LEFT JOIN areas ar ON ar.id = COALESCE(NULLIF(r.area_id, ''), w.area_id)"
                          f" WHERE r.severity IN ({marks(NONCONFORMITIES)}) GROUP BY ar.id, ar.name"
@@ -149,7 +154,8 @@ def _linked(db, scope: Scope, months: int, newest: int | None):
     shown = rows[-newest:] if newest else []
     _name_places(db, shown)
     cte, params = bounds_cte(scope)
-    counted = dbm.query(db, f"{cte} SELECT m.month, COUNT(*) AS hits, SUM(h.findings) AS findings FROM months m"
+    counted = dbm.query(db, f"{cte} SELECT m.month, COUNT(*) AS hits, CAST(SUM(h.findings) AS INTEGER) AS findings"
+                            " FROM months m"
                             " JOIN kpi_nc_hits h ON h.site_id = m.site_id AND h.submitted_at >= m.lo"
                             " AND h.submitted_at < m.hi WHERE h.gap <= ? GROUP BY m.month", [*params, months])
     per_month = {r["month"]: r["findings"] for r in counted}

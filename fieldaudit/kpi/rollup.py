@@ -7,6 +7,7 @@ from the audits themselves. Both halves give rows of the same shape, so each fig
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from .. import db as dbm
@@ -73,8 +74,19 @@ def prepare(db, scope: Scope) -> None:
                 build_site(db, site["id"], site["timezone"])
 
 
+def prepared(db, scope: Scope) -> Scope:
+    """The scope with its roll-up made (`prepare`) and its `split` worked out once, for the queries of one page
+    (a dashboard across 50 sites read 600 stored months for each of its ten queries)."""
+    prepare(db, scope)
+    once = replace(scope)
+    object.__setattr__(once, "_split", split(db, once))  # a frozen dataclass may still cache what it derives
+    return once
+
+
 def split(db, scope: Scope) -> tuple[list, list]:
     """(rolled, rest): the (site id, month) read from the roll-up, and the bounds rows read from the audits."""
+    if "_split" in scope.__dict__:
+        return scope.__dict__["_split"]
     bounds = scope.bounds()
     if not scope.rollup or not bounds:
         return [], bounds

@@ -7,6 +7,8 @@ the instant usable and gives each site its own calendar on a dashboard across si
 """
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -99,6 +101,23 @@ def make_scope(sites, start: date | None = None, end: date | None = None, today:
         default_start, default_end = default_period(sites[0]["timezone"]) if sites else (date.today(),) * 2
         start, end = start or default_start, end or default_end
     return Scope(sites, start, end, dict(today or {}), rollup)
+
+
+def month_finder(scope: Scope):
+    """`month_of(site_id, instant)`: the local month of the period an instant (UTC, as stored) falls in at a site,
+    or None outside the period; for rows read over the whole period at once rather than joined to every month."""
+    starts, ends = {}, {}
+    for site_id, month, lo, hi in scope.bounds():
+        starts.setdefault(site_id, ([], []))
+        starts[site_id][0].append(lo)
+        starts[site_id][1].append(month)
+        ends[site_id] = hi
+
+    def month_of(site_id: str, instant: str) -> str | None:
+        los, months = starts.get(site_id, ((), ()))
+        i = bisect.bisect_right(los, instant) - 1
+        return months[i] if i >= 0 and instant < ends[site_id] else None
+    return month_of
 
 
 def bounds_cte(scope: Scope, name: str = "months") -> tuple[str, list]:

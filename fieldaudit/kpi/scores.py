@@ -22,7 +22,8 @@ GROUPS = {
     "workstation": ("COALESCE(w.id, '')", "COALESCE(w.code || ' ' || w.name, '(no workstation)')", "place",
                     _BY_PLACE),
 }
-_SUMS = (" SUM(r.audits) AS audits, SUM(r.scored) AS scored,"
+# Counts cast back to integers: PostgreSQL sums BIGINT columns as NUMERIC (Decimal in Python).
+_SUMS = (" CAST(SUM(r.audits) AS INTEGER) AS audits, CAST(SUM(r.scored) AS INTEGER) AS scored,"
          " SUM(r.score_sum) / NULLIF(SUM(r.scored), 0) AS average")
 
 

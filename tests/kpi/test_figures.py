@@ -121,3 +121,19 @@ def test_empty_scope_gives_zero_rows(db, plant):
     assert scores.overall(db, scope) == []
     assert findings.repeats(db, scope) == []
     assert all(r["open"] == 0 for r in capas.status(db, scope))
+
+
+def test_effectiveness_checks_count_in_their_local_month_at_the_edges(db, plant):
+    from . import add_capa, add_move
+
+    a, qm = plant["a"], plant["qm"]
+    capa = add_capa(db, a, qm, "major", "closed", "2026-01-01")
+    # Berlin: 23:00 UTC on 31 January is the first instant of February; 22:00 UTC on 31 March is 1 April (outside),
+    # 21:59:59.999 UTC on 31 March the last of March; 22:59:59.999 UTC on 31 December is 2025 (outside).
+    for at, new in (("2026-01-31T23:00:00.000Z", "closed"), ("2026-01-31T22:59:59.999Z", "root_cause"),
+                    ("2026-03-31T22:00:00.000Z", "closed"), ("2026-03-31T21:59:59.999Z", "closed"),
+                    ("2025-12-31T22:59:59.999Z", "closed")):
+        add_move(db, capa, "effectiveness_check", new, at)
+    rows = capas.effectiveness(db, scope_of(a))
+    assert [(r["month"], r["checked"], r["passed"]) for r in rows] == [
+        ("2026-01", 1, 0), ("2026-02", 1, 1), ("2026-03", 1, 1)]
