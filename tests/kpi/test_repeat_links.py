@@ -119,14 +119,15 @@ def test_a_time_zone_change_keeps_repeats_equal(db, plant, checklist_version):
 
 def _undo_0031(db):
     """Take a database back to before 0031 (the links, their index and trigger gone), keeping the hits."""
-    db.conn.execute("DROP TRIGGER kpi_nc_hits_link")
-    db.conn.execute("DROP INDEX kpi_nc_hits_repeats")
-    for column in ("previous_at", "previous_id", "previous_number", "gap"):
-        db.conn.execute(f"ALTER TABLE kpi_nc_hits DROP COLUMN {column}")
-    db.conn.execute("DELETE FROM schema_version WHERE version = 31")
-    db.conn.commit()
+    with dbm.transaction(db):
+        dbm.drop_trigger(db, "kpi_nc_hits_link", "kpi_nc_hits")
+        dbm.execute(db, "DROP INDEX kpi_nc_hits_repeats")
+        for column in ("previous_at", "previous_id", "previous_number", "gap"):
+            dbm.execute(db, f"ALTER TABLE kpi_nc_hits DROP COLUMN {column}")
+        dbm.execute(db, "DELETE FROM schema_version WHERE version = 31")
 
 
+@pytest.mark.both_engines
 def test_upgrade_to_0031_links_the_hits_already_there(db, plant, checklist_version, kpi):
     _random_audits(db, plant, checklist_version, 6, count=40)
     kept = _links(db, plant["a"]["id"])
