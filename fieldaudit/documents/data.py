@@ -109,7 +109,22 @@ def list_documents(db, site_ids=None, q: str = "") -> list[dict]:
         where.append("(UPPER(d.code) LIKE ? OR UPPER(d.title) LIKE ?)")
         params += [f"%{q.strip().upper()}%"] * 2
     sql = _DOC_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.code"
-    return [_with_scope(db, row) for row in dbm.query(db, sql, tuple(params))]
+    docs = dbm.query(db, sql, tuple(params))
+    # The scopes of all in two queries, not two per document (a hub lists hundreds).
+    scopes = {d["id"]: d for d in docs}
+    for d in docs:
+        d["site_ids"], d["workstation_ids"] = [], []
+    for column, table in (("site_id", "document_sites"), ("workstation_id", "document_workstations")):
+        for chunk in _chunks(list(scopes)):
+            for r in dbm.query(db, f"SELECT document_id, {column} FROM {table} WHERE document_id IN"
+                                   f" ({', '.join('?' for _ in chunk)}) ORDER BY document_id, {column}", chunk):
+                scopes[r["document_id"]][column + "s"].append(r[column])
+    return docs
+
+
+def _chunks(values: list, size: int = 500):
+    """Slices of at most `size` values, for `IN (…)` lists."""
+    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 _VERSION_SELECT = ("SELECT v.*, a.display_name AS author_name, p.display_name AS approver_name"
@@ -127,6 +142,24 @@ def _with_authors(db, rows: list[dict], where: str, param: str) -> list[dict]:
     for row in rows:
         row["authors"] = found.get(row["id"], [])
     return rows
+
+
+def versions_of_many(db, document_ids: list[str]) -> dict[str, list[dict]]:
+    """`versions_of` for many documents in a few queries: document id → its versions, newest first."""
+    out: dict[str, list[dict]] = {d: [] for d in document_ids}
+    for chunk in _chunks(list(document_ids)):
+        marks = ", ".join("?" for _ in chunk)
+        rows = dbm.query(db, _VERSION_SELECT + f" WHERE v.document_id IN ({marks})"
+                                              " ORDER BY v.document_id, v.version DESC", chunk)
+        authors: dict[str, list[dict]] = {}
+        for row in dbm.query(db, "SELECT x.version_id, u.id, u.display_name FROM document_version_authors x"
+                                 " JOIN users u ON u.id = x.user_id JOIN document_versions v ON v.id = x.version_id"
+                                 f" WHERE v.document_id IN ({marks}) ORDER BY x.first_at, u.display_name", chunk):
+            authors.setdefault(row.pop("version_id"), []).append(row)
+        for row in rows:
+            row["authors"] = authors.get(row["id"], [])
+            out[row["document_id"]].append(row)
+    return out
 
 
 def versions_of(db, document_id: str) -> list[dict]:

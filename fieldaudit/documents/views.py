@@ -27,8 +27,9 @@ def index():
     site_ids = current_user.site_ids_with("read_documents")
     q = request.args.get("q", "")[:100]
     docs = data.list_documents(db, site_ids, q)
+    all_versions = data.versions_of_many(db, [d["id"] for d in docs])
     for doc in docs:
-        versions = data.versions_of(db, doc["id"])
+        versions = all_versions[doc["id"]]
         doc["current"] = states.in_force(versions, _today_for(doc))
         doc["pending"] = next((v for v in versions if v["status"] in ("draft", "in_review", "approved")
                                and v is not doc["current"]), None)
