@@ -146,8 +146,30 @@ def build(data: Path, url: str | None, sites: int, scale: float, answers_per_aud
     return counts
 
 
-def measure(data: Path, url: str | None, runs: int) -> list[tuple[str, int, float, float, int]]:
-    """(page, budget, median wall ms, median CPU ms, bytes) of every page, as the head-office admin."""
+def _count_queries(client, path: str) -> int:
+    """The statements one request runs through the db module (a query per row shows as a count growing with
+    the sites)."""
+    names = ("query", "query_one", "scalar", "execute")
+    saved = {n: getattr(dbm, n) for n in names}
+    count = [0]
+
+    def counting(function):
+        def run(*args, **kwargs):
+            count[0] += 1
+            return function(*args, **kwargs)
+        return run
+    for n in names:
+        setattr(dbm, n, counting(saved[n]))
+    try:
+        client.get(path)
+    finally:
+        for n in names:
+            setattr(dbm, n, saved[n])
+    return count[0]
+
+
+def measure(data: Path, url: str | None, runs: int) -> list[tuple[str, int, float, float, int, int]]:
+    """(page, budget, median wall ms, median CPU ms, bytes, queries) of every page, as the head-office admin."""
     app = create_app({"DATA_DIR": str(data), "DATABASE_URL": url, "MODE": "hub", "PASSWORD_HASH_METHOD": FAST_HASH})
     client = app.test_client()
     page = client.get("/login")
@@ -164,7 +186,8 @@ def measure(data: Path, url: str | None, runs: int) -> list[tuple[str, int, floa
             walls.append((time.perf_counter() - t0) * 1000)
             cpus.append((time.thread_time() - c0) * 1000)
             assert response.status_code == 200
-        out.append((name, budget, statistics.median(walls), statistics.median(cpus), len(first.data)))
+        out.append((name, budget, statistics.median(walls), statistics.median(cpus), len(first.data),
+                    _count_queries(client, path)))
         print(f"    {name}: {statistics.median(walls):.0f} ms (CPU {statistics.median(cpus):.0f} ms)", flush=True)
     return out
 
@@ -210,11 +233,11 @@ def main() -> int:
                 if server:
                     server.stop()
             print(f"\n{engine}, load average {load} → {load_after}\n\n| page | median (wall) | CPU (this thread) "
-                  "| HTML | budget |\n|---|---|---|---|---|")
-            for name, budget, wall, cpu, size in rows:
+                  "| HTML | queries | budget |\n|---|---|---|---|---|---|")
+            for name, budget, wall, cpu, size, queries in rows:
                 met = (cpu if engine == "sqlite" else wall) <= budget
                 missed += not met
-                print(f"| {name} | {wall:.0f} ms | {cpu:.0f} ms | {size // 1024} KB | ≤ {budget} ms "
+                print(f"| {name} | {wall:.0f} ms | {cpu:.0f} ms | {size // 1024} KB | {queries} | ≤ {budget} ms "
                       f"{'met' if met else 'MISSED'} |")
             print(flush=True)
     finally:

@@ -28,16 +28,23 @@ def index():
     q = request.args.get("q", "")[:100]
     docs = data.list_documents(db, site_ids, q)
     all_versions = data.versions_of_many(db, [d["id"] for d in docs])
+    days = {}
+
+    def today_for(doc):  # the same for every document of the same sites (a query each, on a hub hundreds)
+        key = tuple(doc["site_ids"])
+        if key not in days:
+            days[key] = _today_for(doc)
+        return days[key]
     for doc in docs:
         versions = all_versions[doc["id"]]
-        doc["current"] = states.in_force(versions, _today_for(doc))
+        doc["current"] = states.in_force(versions, today_for(doc))
         doc["pending"] = next((v for v in versions if v["status"] in ("draft", "in_review", "approved")
                                and v is not doc["current"]), None)
     authoring = [d for d in docs if access.may_author(d)]
     return render_template(
         "documents/index.html", docs=docs, q=q, kinds=data.KINDS, labels=states.LABELS,
         to_confirm=workflow.to_confirm(db, current_user.id, lambda d: _today_for(data.get_document(db, d["id"]))),
-        due=workflow.due_for_review(db, authoring, _today_for),
+        due=workflow.due_for_review(db, authoring, today_for),
         in_review=[d for d in authoring if d["pending"] and d["pending"]["status"] == "in_review"],
         can_create=current_user.can_anywhere(access.AUTHOR) and not settings.hub_paired(db),
         paired=settings.hub_paired(db))

@@ -164,11 +164,15 @@ def impartial(plan: dict, own_areas: dict[str, str]) -> list[str]:
     return [p for p in pool if not place or own_areas.get(p) != place]
 
 
-def warnings(db, plan: dict, today: str) -> list[str]:
+def warnings(db, plan: dict, today: str, homes: dict | None = None) -> list[str]:
     """What the plan cannot do as set: nobody impartial; anyone it may schedule (auditor or pool) not qualified
-    today when a qualification is required."""
+    today when a qualification is required. `homes` (site id → home areas), when given, is filled and reused
+    across plans: a list of 150 plans read each site's home areas once, not once per plan."""
     out = []
-    fair = impartial(plan, people.home_areas(db, plan["site_id"]))
+    homes = {} if homes is None else homes
+    if plan["site_id"] not in homes:
+        homes[plan["site_id"]] = people.home_areas(db, plan["site_id"])
+    fair = impartial(plan, homes[plan["site_id"]])
     if not fair:
         out.append("Impartiality: everyone this plan may schedule works in the area audited; add an auditor from "
                    "another area to the pool. Its audits are left unassigned.")

@@ -46,8 +46,9 @@ def index():
                                auditor_id=args.get("auditor_id") or None, in_state=args.get("state") or None,
                                date_from=month.isoformat(), date_to=last.isoformat(), limit=2000)
     plan_rows = plans.list_plans(db, site_ids)
+    homes = {}
     for plan in plan_rows:
-        plan["warnings"] = plans.warnings(db, plan, today)
+        plan["warnings"] = plans.warnings(db, plan, today, homes)
         plan["describe"] = schedule.describe(plan["frequency"], plan["rule"])
     auditors = {p["id"]: p for s in sites for p in people.auditors_at(db, s["id"])}
     return render_template(
