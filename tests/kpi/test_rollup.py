@@ -115,3 +115,11 @@ def test_a_page_gets_the_newest_repeats_and_the_counts_of_all(db, plant, kpi):
     page = dashboard.collect(db, scope, page=True)
     assert page["repeats_total"] == len(every) and page["repeats_per_month"] == per_month
     assert dashboard.headline(page) == dashboard.headline(dashboard.collect(db, scope))
+
+
+def test_rolled_months_are_read_as_runs_of_consecutive_months(plant):
+    scope = make_scope([plant["a"], plant["b"]], date(2026, 1, 1), date(2026, 6, 30))
+    a, b = plant["a"]["id"], plant["b"]["id"]
+    rolled = [(a, "2026-01"), (a, "2026-02"), (a, "2026-04"), (b, "2026-01"), (b, "2026-02"), (b, "2026-03")]
+    assert rollup._runs(scope, rolled) == [(a, "2026-01", "2026-02"), (a, "2026-04", "2026-04"),
+                                           (b, "2026-01", "2026-03")]
