@@ -18,6 +18,28 @@ def auditors_at(db, site_id: str) -> list[dict]:
             " ORDER BY u.display_name", (site_id,))
 
 
+def auditors_at_sites(db, site_ids: list[str]) -> list[dict]:
+    """`auditors_at` of several sites in one query (each person once), by name: a hub's programme page asked
+    once per site."""
+    if not site_ids:
+        return []
+    return dbm.query(
+        db, "SELECT DISTINCT u.id, u.display_name, u.username FROM users u JOIN memberships m ON m.user_id = u.id"
+            " WHERE u.active = 1 AND m.role IN ('auditor', 'quality_manager')"
+            f" AND (m.site_id IN ({', '.join('?' for _ in site_ids)}) OR m.site_id IS NULL)"
+            " ORDER BY u.display_name, u.id", list(site_ids))
+
+
+def home_areas_of_sites(db, site_ids: list[str]) -> dict[str, dict[str, str]]:
+    """site id → `home_areas` of that site, for several sites in one query (every site asked is a key)."""
+    out = {site_id: {} for site_id in site_ids}
+    if site_ids:
+        for r in dbm.query(db, "SELECT site_id, user_id, area_id FROM home_areas WHERE site_id IN"
+                               f" ({', '.join('?' for _ in site_ids)})", list(site_ids)):
+            out[r["site_id"]][r["user_id"]] = r["area_id"]
+    return out
+
+
 def names(db, user_ids) -> dict[str, str]:
     """user id → display name."""
     user_ids = list(user_ids)

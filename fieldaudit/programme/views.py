@@ -46,11 +46,11 @@ def index():
                                auditor_id=args.get("auditor_id") or None, in_state=args.get("state") or None,
                                date_from=month.isoformat(), date_to=last.isoformat(), limit=2000)
     plan_rows = plans.list_plans(db, site_ids)
-    homes = {}
+    homes = people.home_areas_of_sites(db, [s["id"] for s in sites])  # one query, not one per plan
     for plan in plan_rows:
         plan["warnings"] = plans.warnings(db, plan, today, homes)
         plan["describe"] = schedule.describe(plan["frequency"], plan["rule"])
-    auditors = {p["id"]: p for s in sites for p in people.auditors_at(db, s["id"])}
+    auditors = {p["id"]: p for p in people.auditors_at_sites(db, [s["id"] for s in sites])}
     return render_template(
         "programme/index.html", rows=rows, counts=data.counts_by_state(rows), plans=plan_rows, sites=sites,
         checklists=checklist_store.list_checklists(db, active_only=False), auditors=list(auditors.values()),
