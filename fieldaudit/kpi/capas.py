@@ -8,7 +8,7 @@ from datetime import timedelta
 from .. import db as dbm
 from ..capa import states
 from ..checklists import SEVERITIES
-from .scope import Scope, bounds_cte, marks, month_finder
+from .scope import Scope, marks, month_finder
 
 # Ageing buckets of open CAPAs by days since raised (raised_on, a local date): (label, min days, max days).
 AGEING = (("0–30 days", 0, 30), ("31–60 days", 31, 60), ("61–90 days", 61, 90), ("over 90 days", 91, None))
@@ -58,16 +58,25 @@ def ageing(db, scope: Scope) -> list[dict]:
 def time_to_close(db, scope: Scope) -> list[dict]:
     """(severity, closed, median_days) for the CAPAs closed in the period: the median of the days elapsed from
     raising (raised_at) to closing (closed_at); None where none closed."""
-    cte, params = bounds_cte(scope)
-    rows = dbm.query(db, f"{cte}, closed AS (SELECT c.severity,"
-                         " julianday(c.closed_at) - julianday(c.raised_at) AS days FROM months m"
-                         " JOIN capas c ON c.site_id = m.site_id AND c.state = 'closed'"
-                         " AND c.closed_at >= m.lo AND c.closed_at < m.hi),"
-                         " ranked AS (SELECT severity, days,"
-                         " ROW_NUMBER() OVER (PARTITION BY severity ORDER BY days) AS n,"
-                         " COUNT(*) OVER (PARTITION BY severity) AS closed FROM closed)"
-                         " SELECT severity, MAX(closed) AS closed, AVG(days) AS median_days FROM ranked"
-                         " WHERE n IN ((closed + 1) / 2, (closed + 2) / 2) GROUP BY severity", params)
+    bounds = scope.bounds()
+    # One range read of the period's closed CAPAs, each kept if closed within its site's period (bisection) and the
+    # median taken here: joined to every (site, month) and ranked in SQL it cost 90 ms on a hub of 50 sites.
+    closed = dbm.query(db, "SELECT c.site_id, c.severity, c.closed_at,"
+                           " julianday(c.closed_at) - julianday(c.raised_at) AS days FROM capas c"
+                           f" WHERE c.site_id IN ({marks(scope.site_ids)}) AND c.state = 'closed'"
+                           " AND c.closed_at >= ? AND c.closed_at < ?",
+                       [*scope.site_ids, min(b[2] for b in bounds), max(b[3] for b in bounds)]) if bounds else []
+    month_of = month_finder(scope)
+    days = {}
+    for row in closed:
+        if month_of(row["site_id"], row["closed_at"]):
+            days.setdefault(row["severity"], []).append(row["days"])
+    rows = []
+    for severity, values in days.items():
+        values.sort()
+        middle = {(len(values) + 1) // 2, (len(values) + 2) // 2}  # 1-based: one value, or the two around the middle
+        picked = [values[n - 1] for n in sorted(middle)]
+        rows.append({"severity": severity, "closed": len(values), "median_days": sum(picked) / len(picked)})
     found = {r["severity"]: r for r in rows}
     return [{"severity": s, "closed": (found.get(s) or {}).get("closed", 0),
              "median_days": (found.get(s) or {}).get("median_days")} for s in SEVERITIES]

@@ -65,8 +65,10 @@ def prepare(db, scope: Scope) -> None:
         return
     ids = scope.site_ids
     marks = ", ".join("?" for _ in ids)
-    made = {r["site_id"] for r in dbm.query(
-        db, f"SELECT DISTINCT site_id FROM kpi_site_months WHERE site_id IN ({marks})", ids)}
+    # EXISTS per site (an index seek), not DISTINCT over 1,200 stored months of each site.
+    made = {r["id"] for r in dbm.query(
+        db, f"SELECT s.id FROM sites s WHERE s.id IN ({marks})"
+            " AND EXISTS (SELECT 1 FROM kpi_site_months m WHERE m.site_id = s.id)", ids)}
     missing = [s for s in scope.sites if s["id"] not in made]
     if missing:
         with dbm.transaction(db):
