@@ -33,7 +33,9 @@ def _statements(db, site):
     return len(docs), len(seen)
 
 
-def test_the_list_reads_a_fixed_number_of_queries(db, plant):
+def test_the_list_reads_a_fixed_number_of_queries(db, plant, engine):
+    if engine == "postgres":
+        pytest.skip("statements are counted through SQLite's trace hook")
     for n in range(12):
         data.create_document(db, code=f"sop-{n}", title=f"Procedure {n}", kind="procedure", by=plant["qm"]["id"],
                              site_ids=[plant["a"]["id"]])
