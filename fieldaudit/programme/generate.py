@@ -3,9 +3,18 @@ from datetime import date, datetime, timedelta
 
 from .. import db as dbm
 from .. import ids, settings
+from ..refusal import Refusal
 from . import people, plans, schedule
 
 HORIZON_DAYS = 90
+
+
+def ensure_planned_here(db) -> None:
+    """Refuse (409) on a site server paired with a hub: the hub plans and generates, the rows come down with the
+    sync (occurrences made here too would be a second set under other ids)."""
+    if settings.hub_paired(db):
+        raise Refusal("This site server is paired with a hub: the audit programme is planned and scheduled at head "
+                      "office and arrives here with the next sync.", 409)
 
 
 def effective_frequency(db, plan: dict, until: date | None = None) -> str:
@@ -50,6 +59,7 @@ def generate_plan(db, plan: dict, today: date, horizon_days: int = HORIZON_DAYS,
                   own_areas: dict[str, str] | None = None) -> int:
     """Create the plan's scheduled audits from `today` (the site's local date) to `horizon_days` ahead that do
     not exist yet; returns how many were created. Re-running creates nothing twice (one row per plan and day)."""
+    ensure_planned_here(db)
     if not plan["active"]:
         return 0
     own_areas = people.home_areas(db, plan["site_id"]) if own_areas is None else own_areas
@@ -88,6 +98,7 @@ def generate_plan(db, plan: dict, today: date, horizon_days: int = HORIZON_DAYS,
 
 def generate(db, now: datetime, site_ids=None, horizon_days: int = HORIZON_DAYS) -> int:
     """Generate every active plan of some sites (None: all), each in its site's calendar at the instant `now`."""
+    ensure_planned_here(db)
     total = 0
     own_by_site: dict[str, dict] = {}
     # One transaction for the run: one commit (one fsync) instead of one per plan, which was most of the time.
