@@ -96,13 +96,15 @@ def test_a_person_given_a_role_later_brings_their_training_records(hub, make_dev
     plant, hub_db = hub["plant"], hub["db"]
     device = make_device("d1")
     newcomer = make_user(hub_db, "new.b", "auditor", plant["b"])
+    qm_b = make_user(hub_db, "qm.b", "quality_manager", plant["b"])  # never on a site A device
     record_ = people.add_qualification(hub_db, newcomer["id"], checklist_id=checklist_version["checklist_id"],
-                                       trained_on="2026-02-01")
+                                       trained_on="2026-02-01", by=qm_b["id"])
     device.sync()
     assert not dbm.scalar(device.db, "SELECT COUNT(*) FROM qualifications")  # no role at site A yet
     users.add_membership(hub_db, newcomer["id"], plant["a"]["id"], "auditor")
     device.sync()
-    assert _ids(device.db, "SELECT id FROM qualifications") == {record_["id"]}
+    assert _ids(device.db, "SELECT id FROM qualifications") == {record_["id"]}  # its recorder is not there
+    assert not dbm.scalar(device.db, "SELECT COUNT(*) FROM users WHERE id = ?", (qm_b["id"],))
 
 
 def _do(device, plant, scheduled):
