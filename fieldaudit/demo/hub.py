@@ -102,7 +102,7 @@ def seed_hub(db, store: BlobStore, folder: Path, *, hash_method: str = "scrypt",
     echo(f"Hub: head office in {folder}, this plant paired with it; one sync pushed {summary['pushed']} and "
          f"pulled {summary['pulled']} changes, {summary['set_aside']} set aside, {summary['conflicts']} conflict(s).")
     if planned:
-        echo(f"Programme: head office planned “{planned['title']}” ({planned['scheduled']} scheduled audits); the sync "
-             "brought it here. The hub generates the programme daily; this paired plant does not.")
+        echo(f"Programme: head office planned “{planned['title']}” ({planned['scheduled']} scheduled audits);"
+             " the sync brought it here. The hub generates the programme daily; this paired plant does not.")
     echo(f"  Start it with: FIELDAUDIT_MODE=hub fieldaudit --data-dir {folder} serve --port {HUB_PORT}")
     return summary

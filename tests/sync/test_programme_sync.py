@@ -10,7 +10,8 @@ from fieldaudit.audits import record
 from fieldaudit.auth import users
 from fieldaudit.programme import generate, lpa, people, plans, schedule, start
 from fieldaudit.sync import pull
-from tests.factories import FULL_ANSWERS, make_user
+from fieldaudit.refusal import Refusal
+from tests.factories import FULL_ANSWERS, PASSWORD, Auth, make_user
 from tests.programme.conftest import make_plan
 
 # The hub on PostgreSQL too (devices stay on SQLite); that variant runs with the slow tests.
@@ -22,7 +23,8 @@ NOW = datetime.now(timezone.utc)
 def _programme_on_hub(hub, checklist_version):
     """A plan at each site, generated two weeks ahead, with layers, an own area, a pool and training."""
     db, plant = hub["db"], hub["plant"]
-    plan_a = make_plan(db, plant, checklist_version, frequency="daily", rule={}, window_days=0,
+    plan_a = make_plan(db, plant, checklist_version, frequency="daily", rule={"weekdays": list(range(7))},
+                       window_days=0,
                        starts_on=schedule.local_today(plant["a"]["timezone"], NOW).isoformat())
     plan_b = plans.create_plan(db, plant["b"], {
         "checklist_id": checklist_version["checklist_id"], "workstation_id": plant["ws_b"]["id"],
@@ -63,7 +65,7 @@ def test_a_plan_made_on_the_hub_reaches_its_sites_device_with_its_scheduled_audi
     here = device.db
     assert _ids(here, "SELECT id FROM audit_plans") == {made["a"]["id"]}
     wanted = dbm.query(hub_db, "SELECT * FROM scheduled_audits WHERE plan_id = ? ORDER BY id", (made["a"]["id"],))
-    assert len(wanted) >= 10  # working days of the next two weeks
+    assert len(wanted) == 15  # today and the next fourteen days
     assert dbm.query(here, "SELECT * FROM scheduled_audits ORDER BY id") == wanted
     assert {r["site_id"] for r in dbm.query(here, "SELECT site_id FROM lpa_layers")} == {plant["a"]["id"]}
     assert {r["site_id"] for r in dbm.query(here, "SELECT site_id FROM home_areas")} == {plant["a"]["id"]}
@@ -137,3 +139,25 @@ def test_a_scheduled_audit_done_on_a_device_is_done_on_the_hub_and_on_the_sites_
     there = dbm.query_one(other.db, "SELECT * FROM scheduled_audits WHERE id = ?", (scheduled["id"],))
     assert not dbm.scalar(other.db, "SELECT COUNT(*) FROM audits WHERE id = ?", (audit["id"],))
     assert (there["audit_id"], there["done_on"]) == (audit["id"], on_hub["done_on"])
+
+
+def test_a_scheduled_audit_started_on_another_device_is_shown_so_and_cannot_be_started_twice(
+        hub, make_device, checklist_version):
+    made = _programme_on_hub(hub, checklist_version)
+    plant = hub["plant"]
+    one, other = make_device("d1"), make_device("d2")
+    one.sync()
+    today = dbm.query_one(one.db, "SELECT * FROM scheduled_audits WHERE plan_id = ? ORDER BY due_date LIMIT 1",
+                          (made["a"]["id"],))
+    start.start_scheduled(one.db, today["id"], plant["auditor"], today["due_date"])
+    one.sync()
+    other.sync()
+    with pytest.raises(Refusal) as refused:
+        start.start_scheduled(other.db, today["id"], plant["auditor"], today["due_date"])
+    assert refused.value.status == 409 and "another device" in refused.value.message
+    auth = Auth(other.app.test_client())
+    assert auth.login("aud.a", PASSWORD).status_code == 303
+    home = auth.client.get("/").get_data(as_text=True)
+    item = home[home.index(f'id="due-{today["id"]}"'):]
+    item = item[:item.index("</li>")]
+    assert "started on another device" in item and "Start" not in item and "Resume" not in item
