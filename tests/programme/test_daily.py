@@ -14,6 +14,9 @@ from fieldaudit.refusal import Refusal
 
 from .conftest import make_plan
 
+# The hub's store on PostgreSQL too (several processes share it there); that variant runs with the slow tests.
+pytestmark = pytest.mark.both_engines(slow=True)
+
 # Berlin (site A) is UTC+1 in March: 23:30 UTC on the 3rd is already the 4th there.
 EVENING = datetime(2026, 3, 3, 22, 30, tzinfo=timezone.utc)   # 23:30 on the 3rd in Berlin
 AFTER_MIDNIGHT = datetime(2026, 3, 3, 23, 30, tzinfo=timezone.utc)  # 00:30 on the 4th in Berlin
@@ -26,7 +29,7 @@ def _count(db, plan_id):
 
 def test_two_runners_at_once_generate_a_sites_day_once(app, db, plant, checklist_version):
     plan = make_plan(db, plant, checklist_version, frequency="daily", rule=EVERY_DAY)
-    path = config.database_path(app.config)
+    path = config.database_target(app.config)
     start, results = threading.Barrier(2), {}
 
     def runner(name):
@@ -35,7 +38,7 @@ def test_two_runners_at_once_generate_a_sites_day_once(app, db, plant, checklist
             start.wait()
             results[name] = daily.run_due(conn, EVENING, name)
         finally:
-            conn.conn.close()
+            dbm.close(conn)
 
     threads = [threading.Thread(target=runner, args=(n,)) for n in ("one", "two")]
     for t in threads:
@@ -64,8 +67,8 @@ def test_the_next_local_day_runs_again_and_the_same_day_does_not(db, plant, chec
 def test_one_runner_holds_the_lease_and_the_other_waits(app, db, plant, checklist_version):
     make_plan(db, plant, checklist_version, frequency="daily", rule=EVERY_DAY)
     clock = [EVENING]
-    first = daily.Runner(config.database_path(app.config), 7200, clock=lambda: clock[0])  # a lease of 2 h
-    second = daily.Runner(config.database_path(app.config), 7200, clock=lambda: clock[0])
+    first = daily.Runner(config.database_target(app.config), 7200, clock=lambda: clock[0])  # a lease of 2 h
+    second = daily.Runner(config.database_target(app.config), 7200, clock=lambda: clock[0])
     assert [r["day"] for r in first.turn(db)] == ["2026-03-03", "2026-03-03"]
     clock[0] = AFTER_MIDNIGHT
     assert second.turn(db) == []  # the first one's lease has not lapsed
@@ -76,7 +79,7 @@ def test_one_runner_holds_the_lease_and_the_other_waits(app, db, plant, checklis
 
 def test_the_runner_thread_generates_with_nobody_pressing_anything(app, db, plant, checklist_version):
     plan = make_plan(db, plant, checklist_version, frequency="daily", rule=EVERY_DAY)
-    runner = daily.Runner(config.database_path(app.config), 3600, clock=lambda: EVENING).start()
+    runner = daily.Runner(config.database_target(app.config), 3600, clock=lambda: EVENING).start()
     deadline = time.monotonic() + 60
     while runner.turns < 1:
         assert time.monotonic() < deadline, "gave up waiting"
@@ -90,7 +93,7 @@ def test_a_site_server_paired_with_a_hub_does_not_generate(app, db, plant, check
     plan = make_plan(db, plant, checklist_version, frequency="daily", rule=EVERY_DAY)
     settings.put(db, "hub_url", "http://hub.test")
     assert daily.run_due(db, EVENING) == []
-    runner = daily.Runner(config.database_path(app.config), 900, clock=lambda: EVENING)
+    runner = daily.Runner(config.database_target(app.config), 900, clock=lambda: EVENING)
     assert runner.turn(db) == []
     with pytest.raises(Refusal) as refused:
         generate.generate(db, EVENING)
