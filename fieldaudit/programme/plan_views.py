@@ -59,6 +59,7 @@ def new_plan():
     sites = stations.list_sites(db, managed_sites())
     site = ensure_found(stations.get_site(db, request.values.get("site_id") or sites[0]["id"]), MANAGE,
                         site_key="id")
+    generate.ensure_planned_here(db)  # a paired site server: say so before the form, not after it
     if request.method == "POST":
         form = request.form.to_dict() | {"weekdays": request.form.getlist("weekdays"),
                                          "pool": request.form.getlist("pool")}

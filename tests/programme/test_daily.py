@@ -109,3 +109,19 @@ def test_serve_runs_it_unless_switched_off_and_never_under_tests_unless_asked(ap
     assert not daily.wanted(app.config)  # under pytest
     assert daily.wanted({**app.config, "PROGRAMME_DAILY": True})
     assert not daily.wanted({**app.config, "PROGRAMME_DAILY": False})
+
+
+def test_the_programme_pages_of_a_paired_site_server_say_head_office_plans(client, auth, db, plant,
+                                                                           checklist_version):
+    plan = make_plan(db, plant, checklist_version)
+    auth.login("qm.a")
+    assert "Schedule the next 90 days" in client.get("/programme/").get_data(as_text=True)
+    settings.put(db, "hub_url", "http://hub.test")
+    page = client.get("/programme/").get_data(as_text=True)
+    assert "Schedule the next 90 days" not in page and "Planned and scheduled at head office" in page
+    form = client.get(f"/programme/plans/new?site_id={plant['a']['id']}")
+    assert form.status_code == 409 and "head office" in form.get_data(as_text=True)
+    assert auth.post("/programme/generate", {}).status_code == 409
+    assert auth.post(f"/programme/plans/{plan['id']}", {"frequency": "daily", "starts_on": "2026-01-01"}
+                     ).status_code == 409
+    assert _count(db, plan["id"]) == 0
