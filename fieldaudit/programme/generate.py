@@ -3,18 +3,10 @@ from datetime import date, datetime, timedelta
 
 from .. import db as dbm
 from .. import ids, settings
-from ..refusal import Refusal
 from . import people, plans, schedule
+from .paired import ensure_planned_here
 
 HORIZON_DAYS = 90
-
-
-def ensure_planned_here(db) -> None:
-    """Refuse (409) on a site server paired with a hub: the hub plans and generates, the rows come down with the
-    sync (occurrences made here too would be a second set under other ids)."""
-    if settings.hub_paired(db):
-        raise Refusal("This site server is paired with a hub: the audit programme is planned and scheduled at head "
-                      "office and arrives here with the next sync.", 409)
 
 
 def effective_frequency(db, plan: dict, until: date | None = None) -> str:

@@ -6,6 +6,7 @@ from .. import db as dbm
 from .. import ids, settings
 from ..refusal import Refusal
 from . import people, schedule
+from .paired import ensure_planned_here
 
 SEVERITY_TRIGGERS = {"major": ("major",), "minor": ("major", "minor")}
 EDITABLE = ("checklist_id", "area_id", "workstation_id", "auditor_id", "pool", "frequency", "rule", "window_days",
@@ -125,14 +126,9 @@ def _clean_risk(risk: dict) -> dict:
     return {"up_on": up_on, "down_after": max(0, min(down_after, 20))}
 
 
-def _planned_here(db) -> None:
-    from .generate import ensure_planned_here  # generate imports this module
-    ensure_planned_here(db)
-
-
 def create_plan(db, site: dict, fields: dict, by: str | None) -> dict:
     """Add a plan to a site's programme (on the hub once paired)."""
-    _planned_here(db)
+    ensure_planned_here(db)
     clean = _clean(db, site, fields)
     now = ids.now_iso()
     row = {"id": ids.new_id(), "site_id": site["id"], **clean, "created_by": by, "created_at": now,
@@ -144,7 +140,7 @@ def create_plan(db, site: dict, fields: dict, by: str | None) -> dict:
 
 def update_plan(db, plan: dict, fields: dict, today: str) -> dict:
     """Change a plan; occurrences after `today` not yet started are re-made by the next generation."""
-    _planned_here(db)
+    ensure_planned_here(db)
     site = {"id": plan["site_id"]}
     clean = _clean(db, site, fields)
     with dbm.transaction(db):

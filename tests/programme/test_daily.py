@@ -9,7 +9,7 @@ import pytest
 from fieldaudit import config
 from fieldaudit import db as dbm
 from fieldaudit import settings
-from fieldaudit.programme import daily, generate, plans
+from fieldaudit.programme import daily, generate, lpa, people, plans
 from fieldaudit.refusal import Refusal
 
 from .conftest import make_plan
@@ -103,6 +103,17 @@ def test_a_site_server_paired_with_a_hub_does_not_generate(app, db, plant, check
     with pytest.raises(Refusal):
         make_plan(db, plant, checklist_version)
     assert _count(db, plan["id"]) == 0
+    # Nor the rest of the programme: own areas, training records, layers and pools come from the hub too.
+    for attempt in (lambda: people.set_home_area(db, plant["auditor"]["id"], plant["a"]["id"], plant["area_a"]["id"]),
+                    lambda: people.add_qualification(db, plant["auditor"]["id"], standard="ISO 9001:2015",
+                                                     trained_on="2026-01-05"),
+                    lambda: lpa.save_layer(db, plant["a"]["id"], "tl", "Team leader", "daily"),
+                    lambda: lpa.set_pool(db, None, checklist_version["checklist_id"], 2, [])):
+        with pytest.raises(Refusal) as refused:
+            attempt()
+        assert refused.value.status == 409
+    for table in ("home_areas", "qualifications", "lpa_layers", "lpa_pools"):
+        assert not dbm.scalar(db, f"SELECT COUNT(*) FROM {table}"), table
 
 
 def test_serve_runs_it_unless_switched_off_and_never_under_tests_unless_asked(app):
