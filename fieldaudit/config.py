@@ -108,6 +108,9 @@ SETTINGS = {
     # Whether `fieldaudit serve` runs that background sync; unset: yes, except under a test run (PYTEST_CURRENT_TEST
     # in the environment), so test servers only sync when a test asks.
     "BACKGROUND_SYNC": (None, "true or false", _optional(_flag)),
+    # Whether `fieldaudit serve` generates the audit programme once a day by itself (programme/daily.py); unset: yes,
+    # except under a test run. A device paired with a hub never generates (the hub does).
+    "PROGRAMME_DAILY": (None, "true or false", _optional(_flag)),
     # One JSON line per request on stderr (request id, user, device, method, path, status, duration): for a hub
     # behind a load balancer whose logs go to a log service.
     "REQUEST_LOG": (False, "true or false", _flag),
