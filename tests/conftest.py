@@ -35,8 +35,13 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def engine(request):
     """The store under test: "sqlite", or "postgres" (both for `both_engines` tests; FIELDAUDIT_TEST_ENGINE sets
-    the default of every other test, to run an area's suite with the hub on PostgreSQL)."""
-    return getattr(request, "param", None) or os.environ.get("FIELDAUDIT_TEST_ENGINE", "sqlite")
+    the default of every other test, to run an area's suite with the hub on PostgreSQL). A test marked
+    `sqlite_only(reason)` is skipped on PostgreSQL (it edits the database file or reads SQLite's own state)."""
+    name = getattr(request, "param", None) or os.environ.get("FIELDAUDIT_TEST_ENGINE", "sqlite")
+    only = request.node.get_closest_marker("sqlite_only")
+    if only and name != "sqlite":
+        pytest.skip(f"SQLite only: {only.args[0]}")
+    return name
 
 
 @pytest.fixture(scope="session")

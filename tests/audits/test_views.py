@@ -20,7 +20,7 @@ def test_start_an_audit_at_a_workstation(auth, plant, checklist_version, db):
     response = auth.post("/audits/new", {"site_id": plant["a"]["id"], "workstation_id": plant["ws_a"]["id"],
                                          "checklist_version_id": checklist_version["id"], "auditees": "Sam"})
     assert response.status_code == 303
-    audit = db.execute("SELECT * FROM audits").fetchone()
+    audit = dbm.query_one(db, "SELECT * FROM audits")
     assert audit["number"] == "AUD-PLTA-0001" and audit["workstation_id"] == plant["ws_a"]["id"]
     run = auth.client.get(response.headers["Location"])
     assert run.status_code == 302 and run.headers["Location"].endswith("/sections/basics")
