@@ -224,6 +224,7 @@ def test_a_refused_submission_never_echoes_anything_but_a_png_drawing(auth, audi
     assert response.status_code == 422 and "javascript:" not in response.get_data(as_text=True)
 
 
+@pytest.mark.both_engines(slow=True)
 def test_submit_signs_once_and_locks_the_audit(auth, audit, db):
     auth.login("aud.a")
     _answer_all(auth, audit)
@@ -242,6 +243,7 @@ def test_submit_signs_once_and_locks_the_audit(auth, audit, db):
     assert data.answers_of(db, audit["id"])["guard"]["value"] == "yes"
 
 
+@pytest.mark.both_engines(slow=True)
 def test_audit_lists_and_filters(auth, audit, plant, checklist_version, db):
     data.create_audit(db, site=plant["b"], checklist_version_id=checklist_version["id"],
                       auditor_id=plant["auditor_b"]["id"])

@@ -117,7 +117,7 @@ def test_failed_work_is_reported_and_progress_is_live(app, plant):
 
     job = jobs.submit(app.config, "test", {"n": 1}, by=plant["qm"]["id"], site_id=plant["a"]["id"], title="T",
                       filename="t.pdf", work=slow)
-    db = dbm.connect(config.database_path(app.config))
+    db = dbm.connect(config.database_target(app.config))
     try:
         deadline = time.monotonic() + 5
         while jobs.get(db, job["id"], plant["qm"]["id"])["percent"] != 75:

@@ -191,20 +191,18 @@ def _started(folder: Path, *args: str, **settings: str) -> subprocess.Popen:
 
 def copy_database(url: str, suffix: str) -> str:
     """A new PostgreSQL database copied from the one at `url` (nobody may be connected to it); returns its URL."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    name = f"{conninfo_to_dict(url)['dbname']}_{suffix}"
+    base, template_name = url.rsplit("/", 1)
+    name = f"{template_name}_{suffix}"
     _admin(url, f"CREATE DATABASE {name} TEMPLATE {{name}}")
-    return make_conninfo(url, dbname=name)
+    return f"{base}/{name}"
 
 
 def _admin(url: str, sql: str) -> None:
     """One statement about the database at `url` ({name} in `sql`), run on its server's maintenance database."""
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-    name = conninfo_to_dict(url)["dbname"]
-    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(sql.format(name=name))
 
 
