@@ -3,6 +3,7 @@ tests marked `both_engines`, or every test under FIELDAUDIT_TEST_ENGINE=postgres
 import atexit
 import os
 import shutil
+import threading
 
 import pytest
 
@@ -73,6 +74,11 @@ def pg_url(pg_server):
     """The URL of a fresh, migrated PostgreSQL database of this test, dropped afterwards."""
     name = pg_server.fresh_database()
     yield pg_server.url(name)
+    # A report job a test started may still run in its thread, on a connection to this database: let it end first
+    # (dropped under it, the job fails in a thread and the next test reports that).
+    for thread in threading.enumerate():
+        if thread.name.startswith("job-"):
+            thread.join(timeout=60)
     pg_server.drop(name)
 
 

@@ -37,7 +37,7 @@ def hub(pg_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def synced_audit(hub, tmp_path_factory):
-    """A site server of PLT1 (SQLite) paired with the hub over HTTP, an audit with two photos made there and synced up."""
+    """A site server of PLT1 (SQLite) paired with the hub over HTTP; an audit with two photos made there, synced up."""
     db = hub.db()
     try:
         store.publish(db, parse_checklist(CHECKLIST, "test-walk.yaml"), by=None)
