@@ -122,9 +122,7 @@ def repeats(db, scope: Scope, months: int = DEFAULT_REPEAT_MONTHS, newest: int |
            " seq.previous_id, seq.number, seq.previous_number FROM seq JOIN ranges g ON g.site_id = seq.site_id"
            " AND seq.submitted_at >= g.lo AND seq.submitted_at < g.hi WHERE seq.previous_at IS NOT NULL"
            f" AND seq.previous_at >= {_months_before_sql('seq.submitted_at', months)}")
-    cursor = db.conn.execute(sql, [*hit_params, *[v for site_id, r in ranges.items() for v in (site_id, *r)]])
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    rows = dbm.query(db, sql, [*hit_params, *[v for site_id, r in ranges.items() for v in (site_id, *r)]])
     # Each repeat's local month at its site is found here: a join to the months cost more than the rest together.
     starts = {}
     for site_id, month, lo, _ in bounds:
