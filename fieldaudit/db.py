@@ -163,6 +163,25 @@ def file_path(db) -> str | None:
     return engines.of(db).file_path(db)
 
 
+# The folder of files kept beside a database that is not a file itself (a PostgreSQL hub: its DATA_DIR).
+_folders: dict[str, Path] = {}
+
+
+def keep_files_in(target, folder: Path) -> None:
+    """Where the files that belong beside the database at `target` live (the trail seal) when it is not a file."""
+    if engines.is_postgres_url(target):
+        _folders[target] = Path(folder)
+
+
+def folder_of(db) -> Path | None:
+    """The folder of the files beside this database: the SQLite file's, or the one kept for a PostgreSQL URL (None
+    for an in-memory database, or a URL no setting names)."""
+    path = file_path(db)
+    if path:
+        return Path(path).parent
+    return _folders.get(getattr(db, "url", None))
+
+
 def drop_trigger(db, name: str, table: str) -> None:
     """Drop a trigger if it exists (PostgreSQL names triggers per table)."""
     engines.of(db).drop_trigger(db, name, table)
