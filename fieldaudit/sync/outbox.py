@@ -86,7 +86,14 @@ def applying(db):
         dbm.execute(db, "INSERT INTO sync_apply (flag) VALUES (1)")
     try:
         yield db
-    finally:
+    except BaseException:
+        if not depth:
+            try:
+                dbm.execute(db, "DELETE FROM sync_apply")
+            except Exception:  # noqa: BLE001 - an aborted PostgreSQL transaction (a deadlock) refuses any
+                pass           # statement; its rollback removes the row, and the first error is the one to see
+        raise
+    else:
         if not depth:
             dbm.execute(db, "DELETE FROM sync_apply")
 
