@@ -153,6 +153,9 @@ def load(app, overrides: dict | None = None) -> None:
     validate(app.config, lambda name: _source(name, from_file, toml_path, overrides or {}))
     data_dir = app.config["DATA_DIR"]
     app.config["DATA_DIR"] = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+    if app.config.get("DATABASE_URL"):
+        from . import db as dbm
+        dbm.keep_files_in(app.config["DATABASE_URL"], app.config["DATA_DIR"])  # the trail seal of a PostgreSQL hub
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_NAME"] = "fieldaudit_session"
