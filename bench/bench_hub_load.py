@@ -3,6 +3,7 @@ changes and 5 photos, then pull, against 2 hub processes on PostgreSQL and, in t
 SQLite. Counts every change on both sides (nothing lost, nothing twice), reports changes/s and the p95 push latency.
 
     python bench/bench_hub_load.py [--devices 200] [--changes 50] [--photos 5] [--workers 4] [--threads 8]
+                                   [--engines postgres,sqlite] [--label TEXT]
 
 Needs PostgreSQL's server binaries (Debian package postgresql); the server is started in a temporary folder.
 Devices alternate between the hub processes (what a round-robin balancer does).
@@ -204,6 +205,8 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--quick", action="store_true", help="20 devices")
+    parser.add_argument("--engines", default="postgres,sqlite", help="which hubs to run, in order")
+    parser.add_argument("--label", default="", help="added to each row (e.g. the commit measured)")
     args = parser.parse_args()
     if args.quick:
         args.devices = 20
@@ -223,8 +226,11 @@ def main():
     try:
         server.admin("CREATE DATABASE hub_load")
         with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-            results.append(run("postgres", root, server.url("hub_load"), 2, args, template, pool))
-            results.append(run("sqlite", root, None, 1, args, template, pool))
+            for engine in args.engines.split(","):
+                if engine == "postgres":
+                    results.append(run("postgres", root, server.url("hub_load"), 2, args, template, pool))
+                elif engine == "sqlite":
+                    results.append(run("sqlite", root, None, 1, args, template, pool))
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -232,7 +238,8 @@ def main():
           " wall time | changes/s | push p50 | push p95 | load avg at start |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['label']}, {r['processes']} process(es) | {r['devices']} | {r['changes']} | {r['hub_received']} |"
+        name = f"{r['label']}, {r['processes']} process(es){' ' + args.label if args.label else ''}"
+        print(f"| {name} | {r['devices']} | {r['changes']} | {r['hub_received']} |"
               f" {r['lost']} | {r['twice']} | {len(r['errors'])} | {r['photos']} | {r['elapsed']:.1f} s |"
               f" {r['rate']:.0f} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['load']:.1f} |")
     for r in results:

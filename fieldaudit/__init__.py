@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .stations.scan_views import bp as scan_bp
     from .stations.views import bp as stations_bp
     from .sync.admin_views import bp as sync_admin_bp
+    from .sync import report_hook, routes  # noqa: F401  (push, pull, blobs and the fleet report on sync_api)
     from .sync.api import bp as sync_api_bp
     from .sync.status_views import bp as sync_ui_bp
 

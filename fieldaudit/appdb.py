@@ -12,12 +12,13 @@ from . import db as dbm
 POOL = "fieldaudit.connections"
 
 
-def get_db():
-    """The connection of this request: the serving thread's own, opened on its first request and kept."""
+def get_db(wait: float | None = None):
+    """The connection of this request: the serving thread's own, opened on its first request and kept (`wait`:
+    at most so many seconds for a PostgreSQL connection, for the health probe)."""
     if "db" not in g:
         target = config.database_target(current_app.config)
         if not isinstance(target, Path):
-            g.db = dbm.connect(target)  # PostgreSQL: a connection from the process's pool
+            g.db = dbm.connect(target, wait=wait)  # PostgreSQL: a connection from the process's pool
             return g.db
         # Opening costs ~20 ms: SQLite parses the whole schema (a hundred outbox triggers) on a connection's first
         # statement, and the last close checkpoints the WAL. Kept per thread, a request pays neither (issue 13:

@@ -108,6 +108,9 @@ SETTINGS = {
     # Whether `fieldaudit serve` runs that background sync; unset: yes, except under a test run (PYTEST_CURRENT_TEST
     # in the environment), so test servers only sync when a test asks.
     "BACKGROUND_SYNC": (None, "true or false", _optional(_flag)),
+    # Whether `fieldaudit serve` generates the audit programme once a day by itself (programme/daily.py); unset: yes,
+    # except under a test run. A device paired with a hub never generates (the hub does).
+    "PROGRAMME_DAILY": (None, "true or false", _optional(_flag)),
     # One JSON line per request on stderr (request id, user, device, method, path, status, duration): for a hub
     # behind a load balancer whose logs go to a log service.
     "REQUEST_LOG": (False, "true or false", _flag),
@@ -150,6 +153,9 @@ def load(app, overrides: dict | None = None) -> None:
     validate(app.config, lambda name: _source(name, from_file, toml_path, overrides or {}))
     data_dir = app.config["DATA_DIR"]
     app.config["DATA_DIR"] = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+    if app.config.get("DATABASE_URL"):
+        from . import db as dbm
+        dbm.keep_files_in(app.config["DATABASE_URL"], app.config["DATA_DIR"])  # the trail seal of a PostgreSQL hub
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_NAME"] = "fieldaudit_session"

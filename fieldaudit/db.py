@@ -20,18 +20,21 @@ from . import engines, ids
 BUSY_TIMEOUT_MS = 10_000
 # What a CHECK, UNIQUE, foreign key or immutability trigger raises, whichever the engine.
 IntegrityError = (sqlite3.IntegrityError, psycopg.IntegrityError)
+# What a transaction may meet only because another ran beside it (PostgreSQL's parallel writers): run it again.
+TransientError = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 class DatabaseError(Exception):
     """A database problem worth a one-line message to an operator."""
 
 
-def connect(target):
-    """Open the database (a SQLite file path, or a postgresql:// URL on a hub) ready for use."""
+def connect(target, wait: float | None = None):
+    """Open the database (a SQLite file path, or a postgresql:// URL on a hub) ready for use; `wait` bounds the
+    seconds to wait for a PostgreSQL connection (SQLite opens a file: nothing to wait for)."""
     if engines.is_postgres_url(target):
         from .engines import postgres
         try:
-            return postgres.connect(target)
+            return postgres.connect(target, wait=wait)
         except postgres.DatabaseError as exc:
             raise DatabaseError(str(exc)) from exc
     return _connect_sqlite(target)
@@ -69,13 +72,16 @@ def _connect_sqlite(path) -> sqlite_utils.Database:
 
 
 @contextmanager
-def transaction(db):
-    """One write transaction holding the database's write lock from its start; joins an enclosing one."""
+def transaction(db, parallel: bool = False):
+    """One write transaction holding the database's write lock from its start; joins an enclosing one.
+
+    `parallel`: on PostgreSQL, other parallel transactions may write beside this one (it guards its own conflicts
+    with `lock` and `for_update`); a plain transaction still excludes every other writer. SQLite: one writer."""
     conn = db.conn
     if conn.in_transaction:
         yield db
         return
-    engines.of(db).begin(conn)
+    engines.of(db).begin(conn, parallel)
     try:
         yield db
     except BaseException:
@@ -102,6 +108,16 @@ def after_commit(db, key: str, callback) -> None:
         _pending(db)[key] = callback
     else:
         callback()
+
+
+def lock(db, name: str) -> None:
+    """Inside a write transaction: writers naming the same lock take turns until their transaction ends."""
+    engines.of(db).lock(db.conn, name)
+
+
+def for_update(db) -> str:
+    """A clause to end a SELECT with so the rows read stay locked until commit ("" on SQLite's one writer)."""
+    return engines.of(db).for_update(db)
 
 
 def query(db, sql: str, params=()) -> list[dict]:
@@ -147,6 +163,25 @@ def file_path(db) -> str | None:
     return engines.of(db).file_path(db)
 
 
+# The folder of files kept beside a database that is not a file itself (a PostgreSQL hub: its DATA_DIR).
+_folders: dict[str, Path] = {}
+
+
+def keep_files_in(target, folder: Path) -> None:
+    """Where the files that belong beside the database at `target` live (the trail seal) when it is not a file."""
+    if engines.is_postgres_url(target):
+        _folders[target] = Path(folder)
+
+
+def folder_of(db) -> Path | None:
+    """The folder of the files beside this database: the SQLite file's, or the one kept for a PostgreSQL URL (None
+    for an in-memory database, or a URL no setting names)."""
+    path = file_path(db)
+    if path:
+        return Path(path).parent
+    return _folders.get(getattr(db, "url", None))
+
+
 def drop_trigger(db, name: str, table: str) -> None:
     """Drop a trigger if it exists (PostgreSQL names triggers per table)."""
     engines.of(db).drop_trigger(db, name, table)
@@ -179,8 +214,17 @@ def schema_version(db) -> int:
 
 
 def migrate(db, target: int | None = None) -> list[int]:
-    """Upgrade the database in place to `target` (default latest); returns the versions applied."""
-    engines.of(db).prepare(db)
+    """Upgrade the database in place to `target` (default latest); returns the versions applied.
+
+    Under the engine's migration lock, and what is applied is read inside it: two processes starting at once on a
+    new store do not both migrate (the second finds nothing left to do)."""
+    engine = engines.of(db)
+    with engine.migration_lock(db):
+        return _migrate(db, engine, target)
+
+
+def _migrate(db, engine, target):
+    engine.prepare(db)
     db.conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
         " applied_at TEXT NOT NULL)")

@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 from . import forms
 from .htmx import is_htmx
 from .refusal import Refusal
+from .security import TOKEN_BLUEPRINTS
 
 TITLES = {
     400: "That request could not be used",
@@ -29,6 +30,8 @@ DEFAULT_MESSAGES = {
 
 
 def _wants_json() -> bool:
+    if request.blueprint in TOKEN_BLUEPRINTS:
+        return True  # the sync API speaks JSON whatever a device's client accepts, even when the server fails
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and not request.accept_mimetypes["text/html"]
 

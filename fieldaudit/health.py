@@ -8,6 +8,9 @@ from collections.abc import Callable
 from . import db as dbm
 
 OK = "ok"
+# A balancer's probe must get an answer within its own timeout (often 5 s): with PostgreSQL down, waiting the
+# pool's 30 s for a connection would read as "hub hung" rather than "database unreachable".
+DATABASE_WAIT = 3
 
 
 def migrations_state(db) -> str:

@@ -55,5 +55,5 @@ def _today_for(db, doc: dict):
 
 def health():
     """Readiness for the load balancer or a monitoring script: 200, or 503 naming the failed check; public."""
-    body = health_check.report(get_db, get_blob_store())
+    body = health_check.report(lambda: get_db(wait=health_check.DATABASE_WAIT), get_blob_store())
     return jsonify(body), 503 if body["failed"] else 200

@@ -1,4 +1,5 @@
-"""The sealed head of the audit trail: a small file beside the database that a deleted trail entry cannot reach.
+"""The sealed head of the audit trail: a small file beside the database that a deleted trail entry cannot reach
+(on a PostgreSQL hub, in its DATA_DIR beside the blobs: outside the database, on the hub's own volume).
 
 The database alone cannot prove it was not cut back: whoever deletes the last entries of a hash chain leaves a
 shorter chain that is still intact. So after every commit that adds a trail entry, the newest (sequence, hash) of
@@ -20,9 +21,10 @@ FILENAME = "trail-seal.json"
 
 
 def path_of(db) -> Path | None:
-    """Where the seal of this database lives (None for an in-memory database)."""
-    path = dbm.file_path(db)
-    return Path(path).parent / FILENAME if path else None
+    """Where the seal of this database lives: beside the SQLite file, or in a PostgreSQL hub's DATA_DIR (None for
+    an in-memory database or a connection opened without the settings)."""
+    folder = dbm.folder_of(db)
+    return folder / FILENAME if folder else None
 
 
 def heads(db) -> dict[str, dict]:

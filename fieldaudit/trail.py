@@ -28,6 +28,7 @@ def append(db, *, actor_id: str | None, action: str, record_type: str, record_id
     """Add an entry to this writer's chain (inside the caller's transaction, so it commits with the change)."""
     writer = settings.device_id(db)
     with dbm.transaction(db):
+        dbm.lock(db, f"trail:{writer}")  # parallel writers (a push on PostgreSQL) append to this chain in turn
         last = dbm.query_one(db, "SELECT seq, hash FROM audit_trail WHERE writer = ? ORDER BY seq DESC LIMIT 1",
                              (writer,))
         row = {"id": ids.new_id(), "writer": writer, "seq": (last["seq"] + 1) if last else 1,

@@ -103,6 +103,57 @@ def test_write_transactions_on_postgres_take_turns_as_on_sqlite(pg_url):
         dbm.close(second)
 
 
+def test_parallel_transactions_run_beside_each_other_and_a_plain_one_waits_for_them(pg_url):
+    """Parallel (a push batch) share the write lock; a plain writer takes it alone, so the domain code's
+    read-then-write steps keep SQLite's one-writer guarantee against every other writer."""
+    first, second, third = dbm.connect(pg_url), dbm.connect(pg_url), dbm.connect(pg_url)
+    order = []
+    try:
+        with dbm.transaction(first, parallel=True):
+            with dbm.transaction(second, parallel=True):
+                order.append("second inside while first open")
+
+            def plain():
+                with dbm.transaction(third):
+                    order.append("plain")
+
+            other = threading.Thread(target=plain)
+            other.start()
+            time.sleep(0.5)
+            order.append("first")
+        other.join(10)
+        assert order == ["second inside while first open", "first", "plain"]
+    finally:
+        for conn in (first, second, third):
+            dbm.close(conn)
+
+
+def test_writers_naming_the_same_lock_take_turns_and_others_do_not_wait(pg_url):
+    first, second, third = dbm.connect(pg_url), dbm.connect(pg_url), dbm.connect(pg_url)
+    order = []
+    try:
+        with dbm.transaction(first, parallel=True):
+            dbm.lock(first, "push:D1")
+
+            def same():
+                with dbm.transaction(second, parallel=True):
+                    dbm.lock(second, "push:D1")
+                    order.append("same name")
+
+            other = threading.Thread(target=same)
+            other.start()
+            with dbm.transaction(third, parallel=True):
+                dbm.lock(third, "push:D2")
+                order.append("other name")
+            time.sleep(0.5)
+            order.append("first")
+        other.join(10)
+        assert order == ["other name", "first", "same name"]
+    finally:
+        for conn in (first, second, third):
+            dbm.close(conn)
+
+
 def test_a_postgres_rollback_runs_no_after_commit_callback_and_leaves_nothing(pg_url):
     pg = dbm.connect(pg_url)
     ran = []

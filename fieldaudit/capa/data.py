@@ -207,22 +207,23 @@ def save_fields(db, capa: dict, fields: dict, by: str, seen: dict | None = None,
             if current["state"] != "effectiveness_check":
                 raise CapaError("Record the effectiveness result during the effectiveness check.", 409)
             note = _early_verdict(db, current, write, early_reason)
+        assignments = {}
         for key, value in write.items():
             if key == "owner_id" and value:
                 users.check_role_at(db, value, [capa["site_id"]])  # who owns it sees it: only its site's people
-            stored = json.dumps(value, ensure_ascii=False) if key == "whys" else value
-            dbm.execute(db, f"UPDATE capas SET {key} = ? WHERE id = ?", (stored, capa["id"]))
+            assignments[key] = json.dumps(value, ensure_ascii=False) if key == "whys" else value
             # Per-field stamps are what a later offline merge compares, field by field.
             stamps[key] = {"at": now, "by": by, "origin": settings.device_id(db)}
             add_event(db, capa["id"], by, "field", key, _show(current[key]), _show(value),
                       note=note if key == "effectiveness_result" else "")
             changed.append(key)
         if "effectiveness_result" in changed:
-            dbm.execute(db, "UPDATE capas SET effectiveness_checked_at = ?, effectiveness_checked_by = ?"
-                            " WHERE id = ?", (now, by, capa["id"]))
+            assignments.update(effectiveness_checked_at=now, effectiveness_checked_by=by)
         if changed:
-            dbm.execute(db, "UPDATE capas SET field_stamps = ?, updated_at = ? WHERE id = ?",
-                        (json.dumps(stamps), now, capa["id"]))
+            # One UPDATE: the values and their stamps travel to the hub as one change, never a value without its stamp.
+            assignments.update(field_stamps=json.dumps(stamps), updated_at=now)
+            columns = ", ".join(f"{key} = ?" for key in assignments)
+            dbm.execute(db, f"UPDATE capas SET {columns} WHERE id = ?", (*assignments.values(), capa["id"]))
     return changed, conflicts
 
 

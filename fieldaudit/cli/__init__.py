@@ -83,6 +83,9 @@ def serve(host, port, threads, cert, key):
     from ..sync import background  # a paired device syncs with its hub on its own (one runner per data folder)
 
     background.start(app.config)
+    from ..programme import daily  # a hub or an unpaired site server schedules its programme once a day by itself
+
+    daily.start(app.config)
     if checked:
         serve_tls(app, host, port, cert, key, options, checked)
         return

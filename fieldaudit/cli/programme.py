@@ -17,6 +17,7 @@ def generate_command(site_code, days):
     """Create the scheduled audits of the next DAYS days that do not exist yet (safe to run again)."""
     from .. import ids
     from ..programme import generate
+    from ..refusal import Refusal
     from ..stations import data as stations
 
     db = open_db(make_app())
@@ -26,5 +27,8 @@ def generate_command(site_code, days):
         if site is None:
             fail(f"no site with code {site_code!r}")
         site_ids = [site["id"]]
-    made = generate.generate(db, ids.utc_now(), site_ids, horizon_days=days)
+    try:
+        made = generate.generate(db, ids.utc_now(), site_ids, horizon_days=days)
+    except Refusal as exc:  # a paired site server: the hub generates
+        fail(exc.message)
     click.echo(f"{made} scheduled audit{'s' if made != 1 else ''} added.")

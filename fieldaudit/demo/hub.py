@@ -21,6 +21,7 @@ from ..capa import commands
 from ..capa.data import create_capa, get_capa, save_fields
 from ..evidence.blobstore import BlobStore
 from ..sync import devices, link, status
+from . import programme
 
 HUB_PORT = 8001
 HUB_URL = f"http://127.0.0.1:{HUB_PORT}"
@@ -91,6 +92,7 @@ def seed_hub(db, store: BlobStore, folder: Path, *, hash_method: str = "scrypt",
                                                                    "below the 85 dB the site rule asks."}, qm["id"])
         commands.transition(db, stale["id"], "containment", expected_state="open", by=qm["id"],
                             command_id=ids.new_id())
+        planned = programme.seed_hub_plan(hub_db)  # head office plans; this sync brings it to the plant
         summary = status.run(db, store, sleep=lambda seconds: None)
     finally:
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
@@ -99,5 +101,8 @@ def seed_hub(db, store: BlobStore, folder: Path, *, hash_method: str = "scrypt",
     settings.put(db, "hub_url", HUB_URL)  # where `fieldaudit serve` of the hub folder listens (README)
     echo(f"Hub: head office in {folder}, this plant paired with it; one sync pushed {summary['pushed']} and "
          f"pulled {summary['pulled']} changes, {summary['set_aside']} set aside, {summary['conflicts']} conflict(s).")
+    if planned:
+        echo(f"Programme: head office planned “{planned['title']}” ({planned['scheduled']} scheduled audits);"
+             " the sync brought it here. The hub generates the programme daily; this paired plant does not.")
     echo(f"  Start it with: FIELDAUDIT_MODE=hub fieldaudit --data-dir {folder} serve --port {HUB_PORT}")
     return summary

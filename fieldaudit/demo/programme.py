@@ -33,6 +33,9 @@ PLANS = [
 # The team leader's daily LPA, started a few days ago so that today's is due for the demo auditor.
 DAILY_LPA = ("PLT1", "LPA team leader, torque station 1", "lpa-assembly", "ASM-01", "auditor", [], "daily",
              {"weekdays": [0, 1, 2, 3, 4, 5, 6]}, 0, {"layer": "team_leader"})
+# `demo --hub`: head office adds this plan on the hub; the plant gets it, with its scheduled audits, by the sync.
+HUB_PLAN = ("PLT1", "Head office: safety walk, goods receiving", "safety-walk", "WHS-01", "auditor", [], "monthly",
+            {"day": 10}, 5, {})
 MISSED_REASONS = ["Line stopped for retooling that week.", "Auditor on sick leave; not reassigned in time.",
                   "Station dismantled for the annual maintenance shutdown."]
 
@@ -68,6 +71,18 @@ def seed_programme(db, store, *, progress=lambda message: None) -> dict:
     counts["scheduled"] += generate.generate(db, ids.utc_now())
     progress(f"programme: {counts['plans']} plans, {counts['scheduled']} scheduled audits")
     return counts
+
+
+def seed_hub_plan(hub_db) -> dict:
+    """Head office plans one more audit on the hub and schedules it (the plant is paired: it plans nothing itself);
+    nothing without the shipped checklists (a plant seeded without its history)."""
+    person = {u: users.get_user_by_username(hub_db, u) for u in ("auditor", "groupqm")}
+    keys = {c["key"]: c for c in checklists.list_checklists(hub_db)}
+    if HUB_PLAN[2] not in keys:
+        return {}
+    plan, site = _plan(hub_db, HUB_PLAN, person, keys, days_back=0)
+    return {"plan_id": plan["id"], "title": plan["title"],
+            "scheduled": generate.generate_plan(hub_db, plan, _today(site))}
 
 
 def _today(site: dict) -> date:

@@ -6,13 +6,20 @@ gives a PostgreSQL connection that shape and translates the few constructs that 
 """
 import json
 import threading
+from contextlib import contextmanager
 
 from . import pgsql
 
 NAME = "postgres"
-# One writer at a time, as on SQLite: a transaction-level advisory lock taken at BEGIN. Commit order is then
-# sequence order, so a pull cursor never skips a change committed later with a lower number.
+# Write transactions take this advisory lock at BEGIN: exclusively by default (one writer at a time, as on SQLite,
+# which the domain code's read-then-write steps were written for), shared by a transaction that guards its own
+# conflicts (`parallel`: a device's push batch, see sync/hub.py), so pushes run beside each other. Gap-safety of
+# the pull does not rest on this lock: changes are numbered at commit (sync/outbox_pg.py, NUMBER_LOCK).
 WRITE_LOCK = 0x46A0_0001
+# Held (session-level) around the migrations runner: two processes starting at once on a new store migrate once.
+MIGRATE_LOCK = 0x46A0_0003
+# Named locks (`lock`) live in the two-key space of advisory locks, which does not overlap the one-key space.
+NAMED_LOCKS = 0x46A0
 
 _pools: dict[str, object] = {}
 _pools_lock = threading.Lock()
@@ -73,9 +80,8 @@ class Cursor:
 
     @property
     def lastrowid(self):
-        """The id the last insert took from a sequence."""
-        # Only the outbox asks, right after inserting into `changes` (a BIGSERIAL): its sequence's last value.
-        return self._conn.raw.execute("SELECT lastval()").fetchone()[0]
+        """None: only the outbox asks, and a change's number is given at commit (sync/outbox_pg.py)."""
+        return None
 
 
 class Connection:
@@ -211,16 +217,17 @@ def close_pools() -> None:
         _pools.clear()
 
 
-def connect(url: str, pooled: bool = True) -> Database:
-    """A connection to the PostgreSQL database at `url`, from this process's pool."""
+def connect(url: str, pooled: bool = True, wait: float | None = None) -> Database:
+    """A connection to the PostgreSQL database at `url`, from this process's pool; `wait`: at most so many seconds
+    for one (default the pool's 30 s, for a request queued behind busy ones; a health probe asks for less)."""
     import psycopg
 
     try:
         if pooled:
             pool = pool_for(url)
-            raw = pool.getconn()
+            raw = pool.getconn(timeout=wait)
         else:
-            pool, raw = None, psycopg.connect(url, autocommit=True)
+            pool, raw = None, psycopg.connect(url, autocommit=True, connect_timeout=max(1, round(wait or 30)))
     except Exception as exc:
         raise DatabaseError(f"cannot reach the PostgreSQL database ({_redact(url)}): {exc}") from exc
     if raw.info.transaction_status != 0:  # a connection returned mid-transaction by a crashed request
@@ -238,10 +245,33 @@ def _redact(url: str) -> str:
     return f"host={info.get('host', 'localhost')} port={info.get('port', 5432)} dbname={info.get('dbname', '')}"
 
 
-def begin(conn) -> None:
-    """Open a write transaction holding the hub's write lock (see WRITE_LOCK)."""
+def begin(conn, parallel: bool = False) -> None:
+    """Open a write transaction holding the hub's write lock, shared when `parallel` (see WRITE_LOCK)."""
     conn.raw.execute("BEGIN")
-    conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+    kind = "pg_advisory_xact_lock_shared" if parallel else "pg_advisory_xact_lock"
+    conn.raw.execute(f"SELECT {kind}(%s)", (WRITE_LOCK,))
+
+
+def lock(conn, name: str) -> None:
+    """Hold a named lock until the transaction ends: writers of the same name take turns."""
+    conn.raw.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (NAMED_LOCKS, name))
+
+
+def for_update(db) -> str:
+    """The clause that locks the rows a SELECT reads until the transaction ends."""
+    return " FOR UPDATE"
+
+
+@contextmanager
+def migration_lock(db):
+    """Only one process migrates this database at a time; the other waits, then finds the work done."""
+    db.conn.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+    try:
+        yield
+    finally:
+        if db.conn.in_transaction:  # a failed migration: its transaction was rolled back by the runner already
+            db.conn.raw.execute("ROLLBACK")
+        db.conn.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
 
 
 def statements(sql: str) -> list[str]:

@@ -1,13 +1,46 @@
 """SQLite: the engine of every device and of a single-plant hub (no Flask)."""
+import os
 import sqlite3
+from contextlib import contextmanager
+
+try:
+    import fcntl
+except ImportError:  # Windows: one server process per data folder
+    fcntl = None
 
 NAME = "sqlite"
 
 
-def begin(conn) -> None:
+def begin(conn, parallel: bool = False) -> None:
     """Open a write transaction: IMMEDIATE takes the write lock up front, so a deferred transaction that later
     upgrades to a write cannot fail with "database is locked" under a threaded server instead of waiting."""
     conn.execute("BEGIN IMMEDIATE")
+
+
+def lock(conn, name: str) -> None:
+    """Nothing to take: the one writer already holds the whole database."""
+
+
+def for_update(db) -> str:
+    """SQLite has no row locks (and no FOR UPDATE): its one writer holds the whole database."""
+    return ""
+
+
+@contextmanager
+def migration_lock(db):
+    """Only one process migrates this file at a time (a lock file beside it); the other waits, then finds the work
+    done. Each migration's own BEGIN IMMEDIATE would not do: the second process would wait for it, then run the same
+    migration again."""
+    path = file_path(db)
+    if path is None or fcntl is None:
+        yield
+        return
+    fd = os.open(path + ".migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def statements(sql: str) -> list[str]:

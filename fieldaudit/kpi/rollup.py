@@ -17,8 +17,9 @@ FIRST, LAST = date(2000, 1, 1), date(2100, 1, 1)  # the months stored per site; 
 
 _SUBMITTED = ("FROM kpi_site_months m JOIN audits a ON a.site_id = m.site_id AND a.status = 'submitted'"
               " AND a.submitted_at >= m.lo AND a.submitted_at < m.hi")
-_SCORES = ("COUNT(*), COUNT(a.score_percent), COALESCE(SUM(a.score_percent), 0), MIN(a.score_percent),"
-           " MAX(a.score_percent)")  # SUM, not TOTAL: PostgreSQL (a hub) has no TOTAL
+# COALESCE(SUM(), 0.0) is SQLite's TOTAL(), which PostgreSQL does not have.
+_SCORES = ("COUNT(*), COUNT(a.score_percent), COALESCE(SUM(a.score_percent), 0.0), MIN(a.score_percent),"
+           " MAX(a.score_percent)")
 _PLACE = "COALESCE(a.area_id, ''), COALESCE(a.workstation_id, '')"
 
 # How each roll-up table is made from the audits of one site (the `?`): what the triggers of 0024 add up.
@@ -126,7 +127,8 @@ def _ctes(db, scope: Scope) -> tuple[str, list]:
     return sql, [v for row in rest for v in row] + [v for row in runs for v in row]
 
 
-_SCORED = "CASE WHEN a.score_percent IS NULL THEN 0 ELSE 1 END"  # not `IS NOT NULL`: a boolean on PostgreSQL
+# 0/1, not a comparison: PostgreSQL's boolean would not unite with the roll-up's integer column.
+_SCORED = "CASE WHEN a.score_percent IS NULL THEN 0 ELSE 1 END"
 _SOURCES = {
     # (roll-up table, its columns besides site and month, the same from the audits a and findings f)
     ("audits", "checklist"): ("kpi_audit_months", "checklist_version_id, audits, scored, score_sum, score_min,"
@@ -141,6 +143,12 @@ _SOURCES = {
 }
 
 
+def _column(name: str) -> str:
+    # PostgreSQL sums a BIGINT column as NUMERIC (Python's Decimal, which floats refuse); a count's INTEGER sums to
+    # an integer on both engines.
+    return f"CAST(k.{name} AS INTEGER) AS {name}" if name in ("audits", "scored", "findings") else f"k.{name}"
+
+
 def rows(db, scope: Scope, what: str, by: str) -> tuple[str, list, str]:
     """(WITH clause, its parameters, a subquery r) of the scope's submitted audits or their findings with month and
     site_id, and per `by`:
@@ -152,7 +160,7 @@ def rows(db, scope: Scope, what: str, by: str) -> tuple[str, list, str]:
     table, columns, raw = _SOURCES[(what, by)]
     cte, params = _ctes(db, scope)
     joins = " JOIN findings f ON f.audit_id = a.id" if what == "findings" else ""
-    source = (f"SELECT k.month, k.site_id, {', '.join('k.' + c.strip() for c in columns.split(','))}"
+    source = (f"SELECT k.month, k.site_id, {', '.join(_column(c.strip()) for c in columns.split(','))}"
               f" FROM rolled m JOIN {table} k ON k.site_id = m.site_id AND k.month >= m.lo_month"
               " AND k.month <= m.hi_month"
               f" UNION ALL SELECT m.month, a.site_id, {raw} FROM months m JOIN audits a ON a.site_id = m.site_id"

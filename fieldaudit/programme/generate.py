@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from .. import db as dbm
 from .. import ids, settings
 from . import people, plans, schedule
+from .paired import ensure_planned_here
 
 HORIZON_DAYS = 90
 
@@ -50,6 +51,7 @@ def generate_plan(db, plan: dict, today: date, horizon_days: int = HORIZON_DAYS,
                   own_areas: dict[str, str] | None = None) -> int:
     """Create the plan's scheduled audits from `today` (the site's local date) to `horizon_days` ahead that do
     not exist yet; returns how many were created. Re-running creates nothing twice (one row per plan and day)."""
+    ensure_planned_here(db)
     if not plan["active"]:
         return 0
     own_areas = people.home_areas(db, plan["site_id"]) if own_areas is None else own_areas
@@ -88,6 +90,7 @@ def generate_plan(db, plan: dict, today: date, horizon_days: int = HORIZON_DAYS,
 
 def generate(db, now: datetime, site_ids=None, horizon_days: int = HORIZON_DAYS) -> int:
     """Generate every active plan of some sites (None: all), each in its site's calendar at the instant `now`."""
+    ensure_planned_here(db)
     total = 0
     own_by_site: dict[str, dict] = {}
     # One transaction for the run: one commit (one fsync) instead of one per plan, which was most of the time.

@@ -8,6 +8,7 @@ from ..checklists import rules
 from ..checklists.model import Checklist
 from ..refusal import Refusal
 from . import schedule
+from .paired import ensure_planned_here
 
 DEFAULT_LAYERS = (("team_leader", "Team leader", "daily"), ("supervisor", "Supervisor", "weekly"),
                   ("plant_manager", "Plant manager", "monthly"))
@@ -23,6 +24,7 @@ def list_layers(db, site_id: str) -> list[dict]:
 
 def save_layer(db, site_id: str, key: str, name: str, frequency: str, position: int = 0) -> None:
     """Add or change one layer of a site."""
+    ensure_planned_here(db)
     key = (key or "").strip().lower().replace(" ", "_")[:40]
     name = (name or "").strip()[:100]
     if not key or not name:
@@ -62,6 +64,7 @@ def pooled_checklists(db) -> set[str]:
 def set_pool(db, checklist: Checklist, checklist_id: str, draw_count: int, must_ask: list[str],
              recheck_days: int = 30) -> None:
     """Make a checklist an LPA question pool: `draw_count` questions per audit, `must_ask` always among them."""
+    ensure_planned_here(db)
     known = {q.id for q in checklist.all_questions()}
     if any(q not in known for q in must_ask):
         raise Refusal("A must-ask question is not in this checklist.", 422)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from .. import db as dbm
 from .. import ids, settings
 from ..refusal import Refusal
+from .paired import ensure_planned_here
 
 # Roles that run audits (fieldaudit/auth/roles.py); admins do not.
 AUDITING_ROLES = ("auditor", "quality_manager")
@@ -60,6 +61,7 @@ def home_areas(db, site_id: str) -> dict[str, str]:
 
 def set_home_area(db, user_id: str, site_id: str, area_id: str | None) -> None:
     """Set (or with None clear) a person's own area at a site."""
+    ensure_planned_here(db)
     with dbm.transaction(db):
         if area_id is None:
             dbm.execute(db, "DELETE FROM home_areas WHERE user_id = ? AND site_id = ?", (user_id, site_id))
@@ -79,6 +81,7 @@ def add_qualification(db, user_id: str, *, checklist_id: str | None = None, stan
                       trained_on: str, expires_on: str | None = None, evidence: str = "",
                       by: str | None = None) -> dict:
     """Record a person's training for one checklist or for a standard (e.g. ISO 9001:2015)."""
+    ensure_planned_here(db)
     standard = (standard or "").strip()[:100] or None
     if (checklist_id is None) == (standard is None):
         raise Refusal("Choose either a checklist or a standard the training covers.", 422)

@@ -9,7 +9,7 @@ from ..appdb import get_db
 from ..auth.access import ensure_found
 from ..checklists import store as checklist_store
 from ..stations import data as stations
-from . import data, generate, lpa, people, plans, schedule
+from . import data, generate, lpa, paired, people, plans, schedule
 from .blueprint import MANAGE, bp, managed_sites, site_today
 
 
@@ -59,6 +59,7 @@ def new_plan():
     sites = stations.list_sites(db, managed_sites())
     site = ensure_found(stations.get_site(db, request.values.get("site_id") or sites[0]["id"]), MANAGE,
                         site_key="id")
+    paired.ensure_planned_here(db)  # a paired site server: say so before the form, not after it
     if request.method == "POST":
         form = request.form.to_dict() | {"weekdays": request.form.getlist("weekdays"),
                                          "pool": request.form.getlist("pool")}

@@ -6,6 +6,7 @@ from .. import db as dbm
 from .. import ids, settings
 from ..refusal import Refusal
 from . import people, schedule
+from .paired import ensure_planned_here
 
 SEVERITY_TRIGGERS = {"major": ("major",), "minor": ("major", "minor")}
 EDITABLE = ("checklist_id", "area_id", "workstation_id", "auditor_id", "pool", "frequency", "rule", "window_days",
@@ -126,7 +127,8 @@ def _clean_risk(risk: dict) -> dict:
 
 
 def create_plan(db, site: dict, fields: dict, by: str | None) -> dict:
-    """Add a plan to a site's programme."""
+    """Add a plan to a site's programme (on the hub once paired)."""
+    ensure_planned_here(db)
     clean = _clean(db, site, fields)
     now = ids.now_iso()
     row = {"id": ids.new_id(), "site_id": site["id"], **clean, "created_by": by, "created_at": now,
@@ -138,6 +140,7 @@ def create_plan(db, site: dict, fields: dict, by: str | None) -> dict:
 
 def update_plan(db, plan: dict, fields: dict, today: str) -> dict:
     """Change a plan; occurrences after `today` not yet started are re-made by the next generation."""
+    ensure_planned_here(db)
     site = {"id": plan["site_id"]}
     clean = _clean(db, site, fields)
     with dbm.transaction(db):

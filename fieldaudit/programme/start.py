@@ -20,7 +20,8 @@ def start_scheduled(db, scheduled_id: str, user: dict, today: str) -> dict:
         if row["audit_id"]:
             if row["audit_status"] == "in_progress" and row["audit_auditor_id"] == user["id"]:
                 return audits.get_audit(db, row["audit_id"])
-            raise Refusal(f"This scheduled audit was already started as {row['audit_number']}.", 409)
+            started = row["audit_number"] or "an audit on another device"  # audits only flow up: not here
+            raise Refusal(f"This scheduled audit was already started as {started}.", 409)
         if row["state"] in ("done", "missed"):
             raise Refusal(f"This scheduled audit is {row['state']}.", 409)
         pool = json.loads(row["pool"])

@@ -5,7 +5,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import ids
+from .. import ids, settings
 from ..appdb import get_db
 from ..auth.access import ensure, ensure_found
 from ..checklists import store as checklist_store
@@ -56,7 +56,8 @@ def index():
         checklists=checklist_store.list_checklists(db, active_only=False), auditors=list(auditors.values()),
         args=args, link=lambda **changes: url_for("programme.index", **(args.to_dict() | changes)),
         month=month, prev_month=_shift(month, -1), next_month=_shift(month, 1), today=today,
-        state_labels=STATE_LABELS, lpa=data.lpa_completion(db, site_ids, month.isoformat(), last.isoformat(), today))
+        state_labels=STATE_LABELS, lpa=data.lpa_completion(db, site_ids, month.isoformat(), last.isoformat(), today),
+        paired=settings.hub_paired(db))
 
 
 def _shift(month: date, by: int) -> str:

@@ -99,6 +99,3 @@ def whoami():
     """The calling device as the hub sees it: a cheap check that a token still works."""
     return jsonify(device_id=g.device["id"], name=g.device["name"], site_ids=g.device["site_ids"],
                    user_id=g.device_user["id"] if g.device_user else None, protocol=PROTOCOL_VERSION)
-
-from . import routes  # noqa: E402,F401  -- push, pull and blobs (routes.py) register on this blueprint
-from . import report_hook  # noqa: E402,F401  -- the fleet view's device report (report_hook.py)

@@ -31,10 +31,11 @@ def columns(db, name: str) -> list[str]:
     return cache[name]
 
 
-def current(db, table: tables.Table, key: str) -> dict | None:
-    """The row with this key, or None."""
+def current(db, table: tables.Table, key: str, lock: bool = False) -> dict | None:
+    """The row with this key, or None; `lock` keeps it locked until commit (PostgreSQL's parallel pushes)."""
     where, params = tables.key_where(table, key)
-    return dbm.query_one(db, f"SELECT * FROM {table.name} WHERE {where}", params)
+    return dbm.query_one(db, f"SELECT * FROM {table.name} WHERE {where}{dbm.for_update(db) if lock else ''}",
+                         params)
 
 
 def _insert(db, name: str, data: dict) -> None:
@@ -59,7 +60,8 @@ def apply(db, change: dict, *, hub: bool, device_id: str | None = None) -> tuple
     key, op, data = change["key"], change["op"], change.get("data") or {}
     cols = columns(db, table.name)
     data = {k: v for k, v in data.items() if k in cols}
-    row = current(db, table, key)
+    # On the hub the row is locked as read: a merge decided on it must not be overtaken by another batch's.
+    row = current(db, table, key, lock=hub)
     try:
         if op == "delete":
             if row is None:

@@ -113,7 +113,7 @@ def touch(db, device_id: str, *, app_version: str = "", protocol_version: str = 
                  and abs(clock_offset_ms - row["clock_offset_ms"]) <= CLOCK_SLACK_MS):
         return
     stamp = ids.iso(now)
-    with dbm.transaction(db):
+    with dbm.transaction(db, parallel=True):  # one row, one statement: no need to wait for other writers
         dbm.execute(db, "UPDATE sync_devices SET last_seen_at = ?, updated_at = ?,"
                         " app_version = COALESCE(NULLIF(?, ''), app_version),"
                         " protocol_version = COALESCE(NULLIF(?, ''), protocol_version),"

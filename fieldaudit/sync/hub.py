@@ -4,8 +4,9 @@ A change's ULID is its idempotency key: the first result is kept in `sync_receiv
 the change itself, so a repeat (a lost response, a retried batch) gets that result back and applies nothing, and
 the same ULID with a different payload is refused (409) while the original stays. Every accepted change is
 appended to the hub's log (`changes`) under a new sequence number; on SQLite one writer at a time means commit
-order is sequence order, so a puller never skips a change that commits later with a lower number (on PostgreSQL
-a pull must stop below the oldest sequence still in flight: see sync/PROTOCOL.md).
+order is sequence order, so a puller never skips a change that commits later with a lower number; on PostgreSQL
+changes are numbered at commit (sync/outbox_pg.py) and batches of different devices run in parallel: a device's
+batches take turns (its lock), rows merged are locked as read (apply.current), a deadlock runs the batch again.
 """
 import hashlib
 import json
@@ -17,6 +18,7 @@ from . import apply as ap
 from . import hlc, outbox, tables
 
 MAX_CHANGES = 1000
+ATTEMPTS = 3  # a batch that met a deadlock with another one is run again (PostgreSQL rolled it back whole)
 
 
 def digest(change: dict) -> str:
@@ -32,8 +34,19 @@ def receive(db, device: dict, user: dict | None, changes: list[dict], store, tra
     A change for a site the device does not serve refuses the whole batch (403) and nothing of it is applied."""
     if len(changes) > MAX_CHANGES:
         raise Refusal(f"A batch holds at most {MAX_CHANGES} changes.", 413)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _receive(db, device, user, changes, store, trail_head, now_ms)
+        except dbm.TransientError:
+            if attempt == ATTEMPTS:
+                raise
+
+
+def _receive(db, device, user, changes, store, trail_head, now_ms) -> dict:
     results = []
-    with dbm.transaction(db), outbox.applying(db):
+    with dbm.transaction(db, parallel=True), outbox.applying(db):
+        # A retried batch (its answer lost) must wait for the first and then read its receipts, not race it.
+        dbm.lock(db, f"push:{device['id']}")
         batch = _Batch(db, changes)
         for n, change in enumerate(changes):
             result = _one(db, device, user, change, store, now_ms, batch)
@@ -167,6 +180,8 @@ def _command(db, change, device) -> tuple[str, dict]:
     cmd = {k: v for k, v in change["data"].items() if k in ap.columns(db, "capa_commands")}
     if dbm.query_one(db, "SELECT 1 FROM capa_commands WHERE id = ?", (cmd["id"],)):
         return ap.DUPLICATE, {}
+    # The state is checked and moved as one step: another batch moving the same CAPA waits for this one.
+    dbm.query(db, f"SELECT id FROM capas WHERE id = ?{dbm.for_update(db)}", (cmd["capa_id"],))
     capa = get_capa(db, cmd["capa_id"])
     if capa is None:
         raise ap.Outcome(ap.REFUSED, f"CAPA {cmd['capa_id']} is not on the hub")

@@ -86,7 +86,14 @@ def applying(db):
         dbm.execute(db, "INSERT INTO sync_apply (flag) VALUES (1)")
     try:
         yield db
-    finally:
+    except BaseException:
+        if not depth:
+            try:
+                dbm.execute(db, "DELETE FROM sync_apply")
+            except Exception:  # noqa: BLE001 - an aborted PostgreSQL transaction (a deadlock) refuses any
+                pass           # statement; its rollback removes the row, and the first error is the one to see
+        raise
+    else:
         if not depth:
             dbm.execute(db, "DELETE FROM sync_apply")
 
@@ -129,6 +136,8 @@ def backlog(db) -> int:
 
 def install_triggers(db, name: str) -> None:
     """(Re)make the logging triggers of one table; a migration that adds a column to it calls this again."""
+    if name not in dbm.table_names(db):
+        return  # made by a later migration (0013 runs with today's TABLES), which installs them itself
     if dbm.engine_name(db) == "postgres":
         from . import outbox_pg
         return outbox_pg.install_triggers(db, name)
@@ -138,10 +147,18 @@ def install_triggers(db, name: str) -> None:
         dbm.execute(db, sql)
 
 
+def install_numbering(db) -> None:
+    """On PostgreSQL, number changes at commit (outbox_pg); SQLite's one writer numbers in commit order already."""
+    if dbm.engine_name(db) == "postgres":
+        from . import outbox_pg
+        outbox_pg.install_numbering(db)
+
+
 def log(db, table: str, key: str, op: str, data: dict | None, *, change_id: str | None = None,
         stamp: int | None = None, base: dict | None = None, source: str | None = None,
         site_id: str | None = None, snapshot: bool = False) -> int:
-    """Append a change by hand (a snapshot row, or a change the hub received and forwards); returns its seq."""
+    """Append a change by hand (a snapshot row, or a change the hub received and forwards); returns its seq (None
+    on PostgreSQL, where it is numbered at commit)."""
     import json
     from .. import ids
     params = [change_id or ids.new_id(), table, key, op, json.dumps(data) if data is not None else None,

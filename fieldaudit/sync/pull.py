@@ -2,7 +2,8 @@
 
 A page holds changes of the tables that flow down (reference data, CAPA) for the device's sites, never the
 device's own changes coming back. People are sent only while they have a role at one of the device's sites; a
-membership sent down brings its person's current row with it, so a person given a role later still arrives.
+membership sent down brings its person's current row (and training records) with it, so a person given a role
+later still arrives.
 """
 import json
 
@@ -33,6 +34,7 @@ def page(db, device: dict, since: int, limit: int) -> dict:
     s_marks, t_marks = ", ".join("?" * len(sites)), ", ".join("?" * len(DOWNWARD))
     doc_of = "CASE c.tbl " + " ".join(f"WHEN '{t}' THEN {e}" for t, e in DOCUMENT_OF.items()) + " END"
     doc_marks = ", ".join(f"'{t}'" for t in DOCUMENT_OF)
+    people = f"SELECT user_id FROM memberships WHERE site_id IN ({s_marks}) OR site_id IS NULL"
     # The page and the high-water mark in ONE statement, so they come from one snapshot on both engines (on
     # PostgreSQL each statement of a READ COMMITTED transaction has its own: a change committed between a page
     # query and a separate MAX(seq) would be jumped over by the cursor). Writers number changes under the write
@@ -43,14 +45,15 @@ def page(db, device: dict, since: int, limit: int) -> dict:
             db, f"WITH mark AS (SELECT COALESCE(MAX(seq), 0) AS page_top FROM changes),"
                 f" page AS (SELECT * FROM changes c WHERE seq > ? AND tbl IN ({t_marks})"
                 f" AND (source IS NULL OR source <> ?) AND (site_id IN ({s_marks})"
-                f" OR (site_id IS NULL AND tbl NOT IN ('users', 'document_sites', {doc_marks}))"
+                f" OR (site_id IS NULL AND tbl NOT IN ('users', 'qualifications', 'document_sites', {doc_marks}))"
                 f" OR (tbl = 'document_sites' AND substr(row_key, instr(row_key, '|') + 1) IN ({s_marks}))"
                 f" OR (tbl IN ({doc_marks}) AND EXISTS (SELECT 1 FROM document_sites ds WHERE ds.document_id ="
                 f" {doc_of} AND ds.site_id IN ({s_marks})))"
-                f" OR (tbl = 'users' AND row_key IN (SELECT user_id FROM memberships WHERE site_id IN ({s_marks})"
-                " OR site_id IS NULL))) ORDER BY seq LIMIT ?)"
+                f" OR (tbl = 'users' AND row_key IN ({people}))"
+                f" OR (tbl = 'qualifications' AND (op = 'delete' OR (SELECT user_id FROM qualifications q"
+                f" WHERE q.id = c.row_key) IN ({people})))) ORDER BY seq LIMIT ?)"
                 " SELECT mark.page_top, page.* FROM mark LEFT JOIN page ON 1 = 1 ORDER BY page.seq",
-            (since, *DOWNWARD, device["id"], *sites, *sites, *sites, *sites, limit))
+            (since, *DOWNWARD, device["id"], *sites, *sites, *sites, *sites, *sites, limit))
         top = found[0]["page_top"]
         rows = [row for row in found if row["seq"] is not None]
         out = []
@@ -63,12 +66,21 @@ def page(db, device: dict, since: int, limit: int) -> dict:
                 if person is not None:
                     out.append({"id": f"{row['id']}.user", "table": "users", "key": person["id"], "op": "insert",
                                 "data": person, "base": None, "hlc": row["hlc"]})
+                    out += _training_of(db, row, person["id"])
             out.append(outbox.row_of(row))
     finally:
         db.conn.execute("COMMIT")
     more = len(rows) == limit
     cursor = rows[-1]["seq"] if more else max(top, since)
     return {"changes": out, "cursor": cursor, "more": more}
+
+
+def _training_of(db, row: dict, user_id: str) -> list[dict]:
+    """A person's training records come with the person (their changes went only where they had a role)."""
+    return [{"id": f"{row['id']}.qualification-{n}", "table": "qualifications", "key": q["id"], "op": "insert",
+             "data": q, "base": None, "hlc": row["hlc"]}
+            for n, q in enumerate(dbm.query(db, "SELECT * FROM qualifications WHERE user_id = ? ORDER BY id",
+                                            (user_id,)))]
 
 
 def _document_whole(db, row: dict, since: int) -> list[dict]:

@@ -44,6 +44,14 @@ TABLES = [
     Table("document_workstations", DOWN, key=("document_id", "workstation_id")),
     Table("document_versions", DOWN, blobs=("attachment_sha256",)),
     Table("document_version_authors", DOWN, key=("version_id", "user_id")),
+    # The audit programme (docs/PROGRAMME.md, "On a hub"): plans and their occurrences are made on the hub; a device
+    # starts a scheduled audit there and its submission marks it done, so those rows travel both ways.
+    Table("audit_plans", DOWN, site="{r}.site_id"),
+    Table("home_areas", DOWN, site="{r}.site_id"),
+    Table("lpa_layers", DOWN, site="{r}.site_id"),
+    Table("lpa_pools", DOWN, key=("checklist_id",)),
+    Table("qualifications", DOWN),  # filtered on pull like users: only people with a role at the device's sites
+    Table("scheduled_audits", BOTH, site="{r}.site_id"),
     Table("audits", UP, site="{r}.site_id"),
     Table("answers", UP, site="AUDIT"),
     Table("findings", UP, site="AUDIT"),

@@ -351,8 +351,15 @@
     });
   }
 
+  // Resolves once the page has loaded: registering the worker starts its install, which fetches the whole app
+  // shell, and that must not compete with the first page's own requests and main thread on a slow tablet.
+  function loaded() {
+    if (document.readyState === "complete") { return Promise.resolve(); }
+    return new Promise(function (resolve) { window.addEventListener("load", function () { resolve(); }); });
+  }
+
   function start() {
-    rememberUser().then(renderStored).then(function () {
+    rememberUser().then(renderStored).then(loaded).then(function () {
       if ("serviceWorker" in navigator && data.sw) {
         return navigator.serviceWorker.register(data.sw, { scope: data.scope }).then(function (registration) {
           watchUpgrades(registration);

@@ -108,6 +108,7 @@ def _flip_in_file(path, old: bytes, new: bytes) -> None:
     path.write_bytes(raw.replace(old, new))
 
 
+@pytest.mark.sqlite_only("edits bytes of the SQLite file behind the database's back")
 def test_verify_names_an_answer_changed_in_the_database_file(app, db, submitted, tmp_path, monkeypatch):
     path = config.database_path(app.config)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -120,6 +121,7 @@ def test_verify_names_an_answer_changed_in_the_database_file(app, db, submitted,
     assert "answer notes no longer matches the signed record" in result.output
 
 
+@pytest.mark.sqlite_only("edits bytes of the SQLite file behind the database's back")
 def test_verify_names_a_tampered_trail_entry(app, db, submitted, monkeypatch):
     path = config.database_path(app.config)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

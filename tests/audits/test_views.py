@@ -20,7 +20,7 @@ def test_start_an_audit_at_a_workstation(auth, plant, checklist_version, db):
     response = auth.post("/audits/new", {"site_id": plant["a"]["id"], "workstation_id": plant["ws_a"]["id"],
                                          "checklist_version_id": checklist_version["id"], "auditees": "Sam"})
     assert response.status_code == 303
-    audit = db.execute("SELECT * FROM audits").fetchone()
+    audit = dbm.query_one(db, "SELECT * FROM audits")
     assert audit["number"] == "AUD-PLTA-0001" and audit["workstation_id"] == plant["ws_a"]["id"]
     run = auth.client.get(response.headers["Location"])
     assert run.status_code == 302 and run.headers["Location"].endswith("/sections/basics")
@@ -224,6 +224,7 @@ def test_a_refused_submission_never_echoes_anything_but_a_png_drawing(auth, audi
     assert response.status_code == 422 and "javascript:" not in response.get_data(as_text=True)
 
 
+@pytest.mark.both_engines(slow=True)
 def test_submit_signs_once_and_locks_the_audit(auth, audit, db):
     auth.login("aud.a")
     _answer_all(auth, audit)
@@ -242,6 +243,7 @@ def test_submit_signs_once_and_locks_the_audit(auth, audit, db):
     assert data.answers_of(db, audit["id"])["guard"]["value"] == "yes"
 
 
+@pytest.mark.both_engines(slow=True)
 def test_audit_lists_and_filters(auth, audit, plant, checklist_version, db):
     data.create_audit(db, site=plant["b"], checklist_version_id=checklist_version["id"],
                       auditor_id=plant["auditor_b"]["id"])

@@ -66,6 +66,7 @@ def test_list_and_csv_per_site(mixed, sites, key):
 
 
 @pytest.mark.parametrize("key", ["a", "b", "c"])
+@pytest.mark.both_engines(slow=True)
 def test_show_and_its_pdf(mixed, sites, key):
     _check(mixed.client.get(f"/capa/{sites[key]['capa']['id']}"), key)
     _check(mixed.client.get(f"/capa/{sites[key]['capa']['id']}/report.pdf"), key)

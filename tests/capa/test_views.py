@@ -23,6 +23,7 @@ def transition(auth, capa_row, to, expected, command_id=None, **extra):
                                                            "command_id": command_id or ids.new_id(), **extra})
 
 
+@pytest.mark.both_engines(slow=True)
 def test_quality_manager_moves_a_capa_on(auth, plant, capa, db):
     auth.login("qm.a")
     page = auth.client.get(f"/capa/{capa['id']}").get_data(as_text=True)
@@ -87,6 +88,7 @@ def test_action_owner_reports_progress_but_nothing_else(auth, plant, capa, db):
     assert auth.client.get(f"/capa/{other['id']}").status_code == 403
 
 
+@pytest.mark.both_engines(slow=True)
 def test_edit_fields_records_history_and_shows_timeline(auth, plant, capa, db):
     auth.login("qm.a")
     response = auth.post(f"/capa/{capa['id']}/fields", {"containment": "Hose clamped, oil mats laid",
@@ -124,6 +126,7 @@ def test_auditor_has_no_triage(auth, plant, submitted):
     assert auth.client.get("/capa/new").status_code == 403
 
 
+@pytest.mark.both_engines(slow=True)
 def test_filters_and_csv(auth, plant, db):
     by = plant["qm"]["id"]
     data.create_capa(db, site=plant["a"], title="Complaint 4711", by=by, source="customer_complaint", severity="major")

@@ -59,6 +59,7 @@ def test_only_quality_managers_use_the_builder(auth, db, plant, draft, published
         assert drafts.get(db, draft["id"])[0]["revision"] == 1
 
 
+@pytest.mark.both_engines(slow=True)
 def test_the_page_and_the_fragment(auth, plant, draft):
     auth.login("qm.a")
     page = auth.client.get(f"/builder/drafts/{draft['id']}").get_data(as_text=True)
@@ -127,6 +128,7 @@ def test_publish_refuses_a_draft_with_problems_and_shows_them(auth, db, plant, d
     assert store.list_checklists(db)[0]["question_count"] == 3
 
 
+@pytest.mark.both_engines(slow=True)
 def test_the_diff_page_names_what_changed(auth, db, plant, draft):
     auth.login("qm.a")
     first = drafts.publish_draft(db, draft["id"], by=None)

@@ -25,6 +25,7 @@ def qm(auth, plant):
     return auth
 
 
+@pytest.mark.both_engines(slow=True)
 def test_a_valid_file_is_published_and_redirects(qm):
     response = upload(qm, LPA)
     assert response.status_code == 303

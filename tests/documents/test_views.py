@@ -27,6 +27,7 @@ def urls(doc, vid):
             "draft": f"{base}/versions/{vid}/edit"}
 
 
+@pytest.mark.both_engines(slow=True)
 def test_index_page_and_the_effective_version(auth, db, plant, doc, qm2):
     effective_doc(db, doc, plant["qm"], qm2)
     auth.login("op.a")
@@ -101,6 +102,7 @@ def test_post_without_csrf_changes_nothing(auth, db, plant, doc):
     assert data.get_version(db, vid)["status"] == "draft"
 
 
+@pytest.mark.both_engines(slow=True)
 def test_approval_through_the_form_needs_another_qm_and_their_password(auth, db, plant, doc, qm2):
     vid = version_ids(db, doc["id"])[1]
     submit(db, vid, plant["qm"])

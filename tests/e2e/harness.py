@@ -79,8 +79,8 @@ class LiveServer:
     app: object
 
     def db(self):
-        """A new connection to the server's database (close it with `.conn.close()`)."""
-        return dbm.connect(config.database_path(self.app.config))
+        """A new connection to the server's database, SQLite or PostgreSQL (close it with `.conn.close()`)."""
+        return dbm.connect(config.database_target(self.app.config))
 
     def rows(self, sql: str, params=()) -> list[dict]:
         """Rows of a query on the server's database, through a connection opened and closed for it."""
@@ -91,11 +91,12 @@ class LiveServer:
             db.conn.close()
 
 
-def serve_demo(data_dir: Path, *, history: bool = False, threads: int = 8):
+def serve_demo(data_dir: Path, *, history: bool = False, threads: int = 8, **settings):
     """A server thread over a fresh data folder with the demo plant (with its audits, CAPA and documents when
-    `history`); returns (server, LiveServer)."""
-    app = create_app({"DATA_DIR": str(data_dir), "PASSWORD_HASH_METHOD": FAST_HASH})
-    db = dbm.connect(config.database_path(app.config))
+    `history`); `settings` add to the app's (MODE="hub", DATABASE_URL=… for a hub on PostgreSQL); returns (server,
+    LiveServer)."""
+    app = create_app({"DATA_DIR": str(data_dir), "PASSWORD_HASH_METHOD": FAST_HASH, **settings})
+    db = dbm.connect(config.database_target(app.config))
     try:
         passwords = demo.load(db, blob_store_of(app), hash_method=FAST_HASH).passwords if history \
             else demo.seed(db, hash_method=FAST_HASH)

@@ -5,6 +5,7 @@ the manifest and its icons load."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldaudit import assets
 from fieldaudit.audits import data
@@ -124,7 +125,7 @@ def test_with_the_server_stopped_the_worker_answers_from_the_tablet(tmp_path, ne
     assert page.url == last
     assert page.goto(f"{live.url}/documents/").from_service_worker
     page.get_by_role("heading", name="You are offline; these audits are on this tablet").wait_for()
-    assert page.locator(f"#on-this-tablet li[data-audit='{audit['id']}']").count() == 1
+    expect(page.locator(f"#on-this-tablet li[data-audit='{audit['id']}']")).to_have_count(1)
     assert entry["missing"] == 0
 
 

@@ -30,7 +30,7 @@ def test_every_column_naming_a_blob_is_counted(db):
 def test_delete_during_an_upload_of_the_same_bytes_never_loses_the_new_photo(app, plant, checklist_version):
     """One auditor deletes photo P from audit 1 while another attaches the same bytes to audit 2, many times over:
     the attached photo's files are always there (before the fix about half the uploads named a removed file)."""
-    path, store = config.database_path(app.config), BlobStore(config.blob_dir(app.config))
+    path, store = config.database_target(app.config), BlobStore(config.blob_dir(app.config))
     setup = dbm.connect(path)
     made = [audits.create_audit(setup, site=plant["a"], checklist_version_id=checklist_version["id"],
                                 auditor_id=plant["auditor"]["id"]) for _ in range(2)]

@@ -94,6 +94,7 @@ def test_report_files_expire(app, auth, db, plant):
     stray = jobs.folder_of(app.config) / "left-over.pdf"
     stray.write_bytes(b"%PDF")
     os.utime(stray, (time.time() - 25 * 3600, time.time() - 25 * 3600))
-    create_app({"DATA_DIR": app.config["DATA_DIR"], "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True})
+    create_app({"DATA_DIR": app.config["DATA_DIR"], "PASSWORD_HASH_METHOD": FAST_HASH, "TESTING": True,
+                "DATABASE_URL": app.config.get("DATABASE_URL")})  # the same store (None: the SQLite file)
     assert not path.exists() and not stray.exists()
     assert dbm.scalar(db, "SELECT file FROM jobs WHERE id = ?", (job["id"],)) is None

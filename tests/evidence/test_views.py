@@ -48,6 +48,7 @@ def read(name):
     return (CORPUS / name).read_bytes()
 
 
+@pytest.mark.both_engines(slow=True)
 def test_upload_to_a_photo_question_shows_thumbnails_and_counts(auth, photo_audit, db, app):
     auth.login("aud.a")
     response = upload(auth, photo_audit, ("p.jpg", read("exif-samples/DSCN0010.jpg")))
@@ -179,6 +180,7 @@ def test_upload_to_a_submitted_audit_is_409(auth, photo_audit, db, app, plant):
     assert auth.post(f"/evidence/{ev['id']}/delete").status_code == 409
 
 
+@pytest.mark.both_engines(slow=True)
 def test_photo_urls_check_the_site(auth, photo_audit, db, app, client):
     auth.login("aud.a")
     upload(auth, photo_audit, ("a.jpg", read("pillow/hopper.jpg")))

@@ -2,6 +2,8 @@
 use the new indexes."""
 from datetime import date
 
+import pytest
+
 from fieldaudit import db as dbm
 from fieldaudit.kpi import capas, findings, rollup, scores
 from fieldaudit.kpi.scope import make_scope
@@ -32,6 +34,7 @@ def _plan(db, sql, params) -> str:
     return " | ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 def test_kpi_queries_search_by_the_new_indexes(db, plant):
     scope = make_scope([plant["a"]], date(2026, 1, 1), date(2026, 3, 31))
     seen = []
@@ -75,6 +78,7 @@ def _undo_0024(db):
     db.conn.commit()
 
 
+@pytest.mark.sqlite_only("takes the store back to before 0024 through sqlite_master")
 def test_upgrade_to_0024_backfills_the_audits_already_submitted(db, plant, kpi):
     from .test_figures import scope_of
 

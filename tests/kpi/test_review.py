@@ -53,6 +53,8 @@ def test_pack_as_a_job_and_its_guard(auth, plant, kpi, tmp_path):
 def test_cli_writes_the_pack(app, db, plant, kpi, tmp_path, monkeypatch):
     monkeypatch.setenv("FIELDAUDIT_DATA_DIR", str(app.config["DATA_DIR"]))
     monkeypatch.setenv("FIELDAUDIT_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    if app.config.get("DATABASE_URL"):  # the CLI on the test's store
+        monkeypatch.setenv("FIELDAUDIT_DATABASE_URL", app.config["DATABASE_URL"])
     out = tmp_path / "pack.pdf"
     result = CliRunner().invoke(main, ["kpi", "review", "plta", "--from", "2026-01-01", "--to", "2026-03-31",
                                        "-o", str(out)], catch_exceptions=False)

@@ -52,11 +52,13 @@ def test_triggers_keep_what_a_rebuild_makes(db, plant, kpi):
     assert _contents(db, sites) == kept
 
 
+@pytest.mark.both_engines(slow=True)
 def test_roll_up_figures_equal_the_audits_on_the_fixture(db, plant, kpi):
     scope = scope_of(plant["a"], plant["b"])
     assert _figures(db, scope) == _figures(db, replace(scope, rollup=False))
 
 
+@pytest.mark.both_engines(slow=True)
 def test_a_period_cut_mid_month_reads_that_month_from_the_audits(db, plant, kpi):
     # 16 February to 31 March at Berlin: February is partial (a3 on the 15th is outside it), March is whole.
     scope = make_scope([plant["a"]], date(2026, 2, 16), END, {plant["a"]["id"]: TODAY})
@@ -105,6 +107,7 @@ def test_roll_up_figures_equal_the_audits_on_the_demo(db, tmp_path):
         assert _figures(db, make_scope([site])) == _figures(db, make_scope([site], rollup=False))
 
 
+@pytest.mark.both_engines(slow=True)
 def test_a_page_gets_the_newest_repeats_and_the_counts_of_all(db, plant, kpi):
     scope = scope_of(plant["a"])
     every = findings.repeats(db, scope, 6)

@@ -7,6 +7,9 @@ import pytest
 from fieldaudit.appdb import get_db
 from fieldaudit.db import query_one
 
+# A PostgreSQL hub takes a connection from its pool per request (appdb.get_db); only SQLite keeps one per thread.
+pytestmark = pytest.mark.sqlite_only("the connection kept per serving thread is SQLite's")
+
 
 def connection_of(app):
     with app.app_context():

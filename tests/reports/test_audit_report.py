@@ -121,6 +121,7 @@ def assert_within_pages(path: Path) -> None:
 
 # -- the report of a submitted audit -----------------------------------------------------------------------------
 
+@pytest.mark.both_engines(slow=True)
 def test_report_has_cover_answers_findings_photos_signature_and_integrity(auth, db, submitted, tmp_path):
     path, texts = pdf_of(auth.client.get(f"/audits/{submitted['id']}/report.pdf"), tmp_path)
     text = "\n".join(texts)

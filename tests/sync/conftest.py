@@ -79,9 +79,16 @@ def make_device(tmp_path, migrated_database, hub):
 
 
 
-@pytest.fixture(scope="session")
-def loopback_template(tmp_path_factory):
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def loopback_template(request, tmp_path_factory):
     """Hub and two site servers of PLT1 as real processes, paired and synced once, then stopped: each loopback test
-    module copies them (tests/sync/loopback.py) instead of paying for the set-up again."""
+    module copies them (tests/sync/loopback.py) instead of paying for the set-up again. Every loopback test runs
+    twice: with the hub's store on SQLite and on PostgreSQL (a migrated database of the test server)."""
     from tests.sync.loopback import template
-    return template(tmp_path_factory.mktemp("loopback-template"))
+
+    folder = tmp_path_factory.mktemp(f"loopback-template-{request.param}")
+    if request.param == "sqlite":
+        return template(folder)
+    server = request.getfixturevalue("pg_server")
+    name = server.fresh_database()
+    return template(folder, hub_database=server.url(name))

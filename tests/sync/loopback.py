@@ -1,8 +1,13 @@
 """A hub and site servers as real `fieldaudit serve` processes on loopback, the devices reaching the hub only
-through the fault proxy, and people using each server's web pages over HTTP (for the tests in test_loopback_*.py)."""
+through the fault proxy, and people using each server's web pages over HTTP (for the tests in test_loopback_*.py).
+
+The hub's store is its SQLite file, or a PostgreSQL database (`template(..., hub_database=URL)`): each world then
+gets its own copy of the template's database, and `read`/`integrity_ok` on the hub look there."""
 import base64
 import io
+import itertools
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -18,6 +23,7 @@ from tests.sync.processes import ROOT, ServeProcess, cli, env_for
 from tests.sync.proxy import FaultProxy
 
 HUB = {"MODE": "hub"}
+_worlds = itertools.count(1)
 
 
 class Web:
@@ -95,6 +101,8 @@ class World:
             device.serve.stop()
         self.proxy.stop()
         self.hub.stop()
+        if self.hub.settings.get("DATABASE_URL"):
+            _admin(self.hub.settings["DATABASE_URL"], "DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def web(self, server, username: str) -> Web:
         url = server.url if isinstance(server, ServeProcess) else server.serve.url
@@ -106,7 +114,10 @@ def world_from(template: Path, tmp: Path, seed: int = 0, **device_settings: str)
     site servers are told (the hub moved), every server serving; a fraction of the set-up time under load."""
     shutil.copytree(template, tmp, dirs_exist_ok=True)
     made = json.loads((tmp / "world.json").read_text())
-    hub = ServeProcess(tmp / "hub", **HUB).start(timeout=120)
+    hub_settings = dict(HUB)
+    if made.get("hub_database"):
+        hub_settings["DATABASE_URL"] = copy_database(made["hub_database"], f"w{os.getpid()}_{next(_worlds)}")
+    hub = ServeProcess(tmp / "hub", **hub_settings).start(timeout=120)
     proxy = FaultProxy(hub.port, seed=seed)
     world = World(hub, proxy, [], made["passwords"])
     for n in range(1, made["devices"] + 1):
@@ -120,26 +131,34 @@ def world_from(template: Path, tmp: Path, seed: int = 0, **device_settings: str)
     return world
 
 
-def template(tmp: Path, devices: int = 2) -> Path:
-    """A world made once and stopped, its folders to copy: hub and site servers paired and synced once."""
-    made = make_world(tmp, devices)
-    made.stop()
-    (tmp / "world.json").write_text(json.dumps({"passwords": made.passwords, "devices": devices}))
+def template(tmp: Path, devices: int = 2, hub_database: str | None = None) -> Path:
+    """A world made once and stopped, its folders to copy: hub and site servers paired and synced once (the hub's
+    store in the PostgreSQL database `hub_database` when given, which each world then copies)."""
+    made = make_world(tmp, devices, hub_database=hub_database)
+    for device in made.devices:
+        device.serve.stop()
+    made.proxy.stop()
+    made.hub.stop()  # not World.stop: the template's database stays, to be copied
+    (tmp / "world.json").write_text(json.dumps({"passwords": made.passwords, "devices": devices,
+                                                "hub_database": hub_database}))
     for name in ("hub", *(f"device{n}" for n in range(1, devices + 1))):
         (tmp / f"{name}-serve.log").unlink(missing_ok=True)
     return tmp
 
 
-def make_world(tmp: Path, devices: int = 2, seed: int = 0, **device_settings: str) -> World:
+def make_world(tmp: Path, devices: int = 2, seed: int = 0, hub_database: str | None = None,
+               **device_settings: str) -> World:
     """A hub with the demo plant's sites and people and the tests' checklist, and `devices` site servers of PLT1,
-    each `fieldaudit init`, paired through the proxy with `fieldaudit sync pair`, synced once and serving."""
+    each `fieldaudit init`, paired through the proxy with `fieldaudit sync pair`, synced once and serving. The hub's
+    store is the migrated PostgreSQL database `hub_database` when given, else its SQLite file."""
     hub_dir = tmp / "hub"
+    hub_settings = {**HUB, "DATABASE_URL": hub_database} if hub_database else dict(HUB)
     inits = [_started(tmp / f"device{n}", "init", **device_settings) for n in range(1, devices + 1)]
     seeded = subprocess.run([sys.executable, "-m", "tests.sync.seed_hub", str(devices)], capture_output=True,
-                            text=True, env=env_for(hub_dir, **HUB), cwd=ROOT, timeout=300)
+                            text=True, env=env_for(hub_dir, **hub_settings), cwd=ROOT, timeout=300)
     assert seeded.returncode == 0, seeded.stderr
     made = json.loads(seeded.stdout.strip().splitlines()[-1])
-    hub = ServeProcess(hub_dir, **HUB).start(timeout=120)
+    hub = ServeProcess(hub_dir, **hub_settings).start(timeout=120)
     proxy = FaultProxy(hub.port, seed=seed)
     world = World(hub, proxy, [], made["passwords"])
     for init in inits:
@@ -170,9 +189,45 @@ def _started(folder: Path, *args: str, **settings: str) -> subprocess.Popen:
                             cwd=folder.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def read(folder: Path, sql: str, params=()) -> list[dict]:
-    """Rows of a server's database (the test only reads; the servers write)."""
-    db = sqlite3.connect(folder / "fieldaudit.sqlite3", timeout=30)
+def copy_database(url: str, suffix: str) -> str:
+    """A new PostgreSQL database copied from the one at `url` (nobody may be connected to it); returns its URL."""
+    base, template_name = url.rsplit("/", 1)
+    name = f"{template_name}_{suffix}"
+    _admin(url, f"CREATE DATABASE {name} TEMPLATE {{name}}")
+    return f"{base}/{name}"
+
+
+def _admin(url: str, sql: str) -> None:
+    """One statement about the database at `url` ({name} in `sql`), run on its server's maintenance database."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(sql.format(name=name))
+
+
+def _store_of(place) -> tuple[str, Path | str]:
+    """("postgres", URL) for a server process whose store is PostgreSQL, else ("sqlite", its SQLite file)."""
+    url = getattr(place, "settings", {}).get("DATABASE_URL")
+    if url:
+        return "postgres", url
+    return "sqlite", Path(getattr(place, "data_dir", place)) / "fieldaudit.sqlite3"
+
+
+def read(place, sql: str, params=()) -> list[dict]:
+    """Rows of a server's database (the test only reads; the servers write). `place`: a server's data folder, or
+    its ServeProcess (the hub's: its store may be PostgreSQL; the SQL is then translated as the hub's own)."""
+    kind, target = _store_of(place)
+    if kind == "postgres":
+        from fieldaudit import db as dbm
+        from fieldaudit.engines import postgres
+
+        db = postgres.connect(target, pooled=False)
+        try:
+            return [dict(r) for r in dbm.query(db, sql, params)]
+        finally:
+            db.conn.close()
+    db = sqlite3.connect(target, timeout=30)
     db.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in db.execute(sql, params)]
@@ -180,8 +235,23 @@ def read(folder: Path, sql: str, params=()) -> list[dict]:
         db.close()
 
 
-def integrity_ok(folder: Path) -> bool:
-    return read(folder, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+def integrity_ok(place) -> bool:
+    """SQLite: the file passes PRAGMA integrity_check. PostgreSQL (crash-safe storage, no such check): every
+    signed record, trail chain and blob passes `fieldaudit verify`, the store-level check the hub itself offers."""
+    kind, target = _store_of(place)
+    if kind == "sqlite":
+        return read(place, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+    from fieldaudit import integrity
+    from fieldaudit.engines import postgres
+    from fieldaudit.evidence.blobstore import BlobStore
+
+    db = postgres.connect(target, pooled=False)
+    try:
+        problems = integrity.verify(db, BlobStore(Path(place.data_dir) / "blobs"))
+    finally:
+        db.conn.close()
+    assert not problems, problems
+    return True
 
 
 def photo(seed: int, size=(640, 480)) -> bytes:
@@ -237,10 +307,12 @@ def blob(folder: Path, sha: str) -> Path:
 UPWARD = ("audits", "answers", "findings", "evidence", "signatures")
 
 
-def assert_converged(hub: Path, device: Path) -> None:
+def assert_converged(hub, device: Path) -> None:
     """Every field record and CAPA of the device is on the hub exactly once and equal field by field, with every
-    photo the rows name (bytes matching their hash), and nothing the device did not make under its audits."""
+    photo the rows name (bytes matching their hash), and nothing the device did not make under its audits. `hub`:
+    the hub's ServeProcess (or its data folder when its store is SQLite)."""
     import hashlib
+    hub_dir = Path(getattr(hub, "data_dir", hub))
     origin = read(device, "SELECT value FROM settings WHERE key = 'device_id'")[0]["value"]
     audit_ids = [r["id"] for r in read(device, "SELECT id FROM audits ORDER BY id")]
     marks = ", ".join("?" * len(audit_ids))
@@ -264,8 +336,8 @@ def assert_converged(hub: Path, device: Path) -> None:
                                             " evidence UNION SELECT drawing_sha256 FROM signatures")
              if r["sha"]]
     for sha in names:
-        assert hashlib.sha256(blob(hub, sha).read_bytes()).hexdigest() == sha
-    partial = hub / "blobs" / ".partial"
+        assert hashlib.sha256(blob(hub_dir, sha).read_bytes()).hexdigest() == sha
+    partial = hub_dir / "blobs" / ".partial"
     assert not partial.exists() or not list(partial.iterdir()), "an upload was left half-way on the hub"
     assert backlog(device) == 0
     assert read(device, "SELECT COUNT(*) AS n FROM sync_set_aside")[0]["n"] == 0

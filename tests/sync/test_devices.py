@@ -150,3 +150,21 @@ def test_every_sync_route_but_pairing_refuses_a_request_without_a_device_token(h
             assert response.status_code == 401, (rule, method, response.status_code)
             checked += 1
     assert checked >= 1
+
+
+def test_an_unexpected_failure_in_the_sync_api_answers_json_not_a_page(hub, db, plant, monkeypatch):
+    """A device's client reads the message of any answer: even a 500 comes as the API's JSON, never the HTML page."""
+    from fieldaudit.sync import routes
+
+    _, token = pair_new(db, plant)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire /secret/path")
+
+    monkeypatch.setattr(routes.pull, "page", broken)
+    reply = hub.test_client().get("/sync/v1/pull?since=0", headers={
+        "Authorization": f"Bearer {token}", "X-FieldAudit-Protocol": PROTOCOL_VERSION, "Accept": "text/html"})
+    assert reply.status_code == 500
+    assert reply.mimetype == "application/json"
+    assert reply.json["status"] == 500 and "unexpected problem" in reply.json["message"]
+    assert "secret" not in reply.get_data(as_text=True) and "<html" not in reply.get_data(as_text=True)

@@ -44,3 +44,22 @@ def test_an_older_stamp_sent_along_does_not_replace_a_newer_edit_made_on_the_hub
     hub_row, device_row = get_capa(hub["db"], capa["id"]), get_capa(device.db, capa["id"])
     assert hub_row["title"] == device_row["title"] == "Spill kit gone from hall 2"
     assert hub_row["field_stamps"] == device_row["field_stamps"]
+
+
+def test_one_edit_is_one_change_carrying_the_value_with_its_stamp(hub, make_device):
+    """The writer logs a field's value and its stamp in one UPDATE: a hub never receives a value without its stamp."""
+    import json
+
+    plant = hub["plant"]
+    device = make_device("d1")
+    device.sync()
+    capa = create_capa(device.db, site=site_here(device, plant["a"]["id"]), title="Spill kit missing",
+                       by=plant["qm"]["id"], owner_id=plant["qm"]["id"])
+    before = device.db.execute("SELECT MAX(seq) FROM changes").fetchone()[0]
+    save_fields(device.db, get_capa(device.db, capa["id"]), {"containment": "Kit from hall 2", "title": "Kit gone"},
+                plant["qm"]["id"])
+    logged = device.db.execute("SELECT op, data FROM changes WHERE tbl = 'capas' AND seq > ?", (before,)).fetchall()
+    assert len(logged) == 1
+    data = json.loads(logged[0][1])
+    assert data["containment"] == "Kit from hall 2" and data["title"] == "Kit gone"
+    assert set(json.loads(data["field_stamps"])) >= {"containment", "title"}

@@ -44,7 +44,7 @@ def test_an_audit_with_photos_made_on_a_site_server_page_arrives_whole_on_the_hu
     exported = there.json()["photos"]
     assert len(exported) == 3
     for item in exported:
-        stored = read(world.hub.data_dir, "SELECT sha256 FROM evidence WHERE sha256 = ?", (item["sha256"],))
+        stored = read(world.hub, "SELECT sha256 FROM evidence WHERE sha256 = ?", (item["sha256"],))
         assert len(stored) == 1
         kept = blob(world.hub.data_dir, item["sha256"])
         assert hashlib.sha256(kept.read_bytes()).hexdigest() == item["sha256"], kept
@@ -92,10 +92,10 @@ def test_a_capa_edited_on_the_hub_and_at_a_site_server_merges_with_both_edits_in
     _edit_capa(at_hub, capa_id, title="Guard missing on press 3 (hall B)")
     _edit_capa(at_site, capa_id, containment="Press locked out, tag 4471")
     one.sync_until_done()
-    for folder in (world.hub.data_dir, one.folder):
-        row = read(folder, "SELECT title, containment FROM capas WHERE id = ?", (capa_id,))[0]
+    for store in (world.hub, one.folder):
+        row = read(store, "SELECT title, containment FROM capas WHERE id = ?", (capa_id,))[0]
         assert row == {"title": "Guard missing on press 3 (hall B)", "containment": "Press locked out, tag 4471"}
-    assert read(world.hub.data_dir, "SELECT COUNT(*) AS n FROM sync_conflicts")[0]["n"] == 0
+    assert read(world.hub, "SELECT COUNT(*) AS n FROM sync_conflicts")[0]["n"] == 0
 
     # The same field on both sides: the later edit wins everywhere, the other stays in the history, flagged.
     _edit_capa(at_hub, capa_id, description="Hub: the guard was taken off for cleaning")
@@ -103,23 +103,23 @@ def test_a_capa_edited_on_the_hub_and_at_a_site_server_merges_with_both_edits_in
     one.sync_until_done()
     two.sync_until_done()
     world.proxy.faults = Faults()
-    conflicts = read(world.hub.data_dir, "SELECT tbl, field, kept, lost FROM sync_conflicts")
+    conflicts = read(world.hub, "SELECT tbl, field, kept, lost FROM sync_conflicts")
     assert conflicts == [{"tbl": "capas", "field": "description", "kept": "Site: the guard bolts sheared",
                           "lost": "Hub: the guard was taken off for cleaning"}]
     everywhere = [capa_row(read(f, "SELECT * FROM capas WHERE id = ?", (capa_id,))[0])
-                  for f in (world.hub.data_dir, one.folder, two.folder)]
+                  for f in (world.hub, one.folder, two.folder)]
     assert everywhere[1:] == everywhere[:1] * 2
-    for server, folder in ((world.hub, world.hub.data_dir), (one.serve, one.folder), (two.serve, two.folder)):
-        row = read(folder, "SELECT title, containment, description FROM capas WHERE id = ?", (capa_id,))[0]
+    for server, store in ((world.hub, world.hub), (one.serve, one.folder), (two.serve, two.folder)):
+        row = read(store, "SELECT title, containment, description FROM capas WHERE id = ?", (capa_id,))[0]
         assert row == {"title": "Guard missing on press 3 (hall B)", "containment": "Press locked out, tag 4471",
-                       "description": "Site: the guard bolts sheared"}, folder
-        events = read(folder, "SELECT kind, field, new_value FROM capa_events WHERE capa_id = ?", (capa_id,))
+                       "description": "Site: the guard bolts sheared"}, store
+        events = read(store, "SELECT kind, field, new_value FROM capa_events WHERE capa_id = ?", (capa_id,))
         edited = {(e["field"], e["new_value"]) for e in events if e["kind"] == "field"}
         assert {("title", "Guard missing on press 3 (hall B)"), ("containment", "Press locked out, tag 4471"),
-                ("description", "Site: the guard bolts sheared")} <= edited, folder
-        assert [e["field"] for e in events if e["kind"] == "sync_conflict"] == ["description"], folder
+                ("description", "Site: the guard bolts sheared")} <= edited, store
+        assert [e["field"] for e in events if e["kind"] == "sync_conflict"] == ["description"], store
         page = html.unescape(world.web(server, "groupqm" if server is world.hub else "quality")
                              .get(f"/capa/{capa_id}").text)
         for text in ("Hub: the guard was taken off for cleaning", "Site: the guard bolts sheared",
                      "Press locked out, tag 4471", "Guard missing on press 3 (hall B)"):
-            assert text in page, (folder, text)
+            assert text in page, (store, text)

@@ -45,16 +45,16 @@ def test_a_site_server_killed_at_random_points_of_a_sync_converges_after_a_resta
         if round_ == 2:
             one.serve.kill()  # the site server itself goes down with it (a power cut)
         sync.communicate(timeout=30)
-        for folder in (one.folder, world.hub.data_dir):
-            assert integrity_ok(folder), (round_, folder)
+        for store in (one.folder, world.hub):
+            assert integrity_ok(store), (round_, store)
     assert killed_mid_sync >= 3
     one.serve.start(timeout=120)  # starts again on whatever the kill left
     world.proxy.faults = Faults()
     one.sync_until_done()
     one.sync_until_done()  # a second sync moves nothing new and pulls what the first one's pushes made
-    for folder in (one.folder, world.hub.data_dir):
-        assert integrity_ok(folder)
-    assert_converged(world.hub.data_dir, one.folder)
-    assert len(read(world.hub.data_dir, "SELECT id FROM evidence")) >= 24
+    for store in (one.folder, world.hub):
+        assert integrity_ok(store)
+    assert_converged(world.hub, one.folder)
+    assert len(read(world.hub, "SELECT id FROM evidence")) >= 24
     # The site server serves its pages again after the kill.
     assert world.web(one, "auditor").get("/audits/").status_code == 200

@@ -53,7 +53,7 @@ def test_an_8_mb_photo_upload_cut_at_6_mb_resumes_and_sends_about_2_mb_again(wor
 
     kept = blob(world.hub.data_dir, sha)
     assert hashlib.sha256(kept.read_bytes()).hexdigest() == sha
-    assert read(world.hub.data_dir, "SELECT status FROM audits WHERE id = ?", (audit["id"],)) == \
+    assert read(world.hub, "SELECT status FROM audits WHERE id = ?", (audit["id"],)) == \
         [{"status": "submitted"}]
     partial = world.hub.data_dir / "blobs" / ".partial"
     assert not partial.exists() or not list(partial.iterdir())

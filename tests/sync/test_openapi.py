@@ -61,3 +61,14 @@ def live_hub(tmp_path_factory, migrated_database):
 def test_the_hub_conforms_to_its_openapi_spec(case, live_hub):
     case.call_and_validate(base_url=live_hub["url"], headers={"Authorization": f"Bearer {live_hub['token']}"},
                            checks=CHECKS, timeout=30)
+
+
+def test_the_spec_names_every_header_a_device_reports_with_its_pull():
+    import yaml
+
+    from fieldaudit.sync import fleet
+
+    spec = yaml.safe_load(SPEC.read_text())
+    refs = [p["$ref"].rsplit("/", 1)[1] for p in spec["paths"]["/pull"]["get"]["parameters"] if "$ref" in p]
+    named = {spec["components"]["parameters"][r]["name"] for r in refs}
+    assert set(fleet.HEADERS.values()) <= named

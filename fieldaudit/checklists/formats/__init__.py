@@ -2,7 +2,8 @@
 the YAML loader reads, and write a checklist back out as YAML, .xlsx or .csv."""
 from __future__ import annotations
 
-from .common import CellProblem, ImportNote, ReadResult, read_any, read_with_notes
+from .common import CellProblem, ImportNote, ReadResult
+from .reading import read_any, read_with_notes
 from .writers import template_xlsx, write_csv, write_xlsx
 from .yamlfmt import write_yaml
 

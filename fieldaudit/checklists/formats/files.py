@@ -10,7 +10,8 @@ from ... import db as dbm
 from .. import store
 from ..loader import ChecklistError, Problem, _check_files, build_checklist
 from ..model import Checklist
-from .common import MAX_UPLOAD_BYTES, YAML_SUFFIXES, read_with_notes
+from .common import MAX_UPLOAD_BYTES, YAML_SUFFIXES
+from .reading import read_with_notes
 
 FORMATS = ("yaml", "xlsx", "csv")
 
