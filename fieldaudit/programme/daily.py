@@ -10,11 +10,11 @@ Missed stays a person's decision (docs/PROGRAMME.md, "States"): a day turning ma
 import logging
 import os
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .. import config as configuration
 from .. import db as dbm
-from .. import ids, settings
+from .. import ids, leases, settings
 from . import generate, schedule
 
 LEASE = "programme-daily"
@@ -23,21 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def acquire(db, holder: str, now: datetime, seconds: float) -> bool:
-    """Take or renew the lease until `now` + `seconds`; False while another holder's lease has not lapsed."""
-    with dbm.transaction(db):
-        row = dbm.query_one(db, "SELECT holder, expires_at FROM sync_lease WHERE name = ?", (LEASE,))
-        if row and row["holder"] != holder and ids.parse_iso(row["expires_at"]) > now:
-            return False
-        dbm.execute(db, "INSERT INTO sync_lease (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name)"
-                        " DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
-                    (LEASE, holder, ids.iso(now + timedelta(seconds=seconds))))
-    return True
+    """Take or renew the daily lease until `now` + `seconds`; False while another holder's has not lapsed."""
+    return leases.acquire(db, LEASE, holder, seconds, now)
 
 
 def release(db, holder: str) -> None:
-    """Give the lease up (on stop)."""
-    with dbm.transaction(db):
-        dbm.execute(db, "DELETE FROM sync_lease WHERE name = ? AND holder = ?", (LEASE, holder))
+    """Give the daily lease up (on stop)."""
+    leases.release(db, LEASE, holder)
 
 
 def run_due(db, now: datetime, holder: str = "cli") -> list[dict]:

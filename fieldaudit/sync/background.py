@@ -10,12 +10,11 @@ import logging
 import os
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from .. import config as configuration
 from .. import db as dbm
-from .. import ids, settings
+from .. import ids, leases, settings
 from ..evidence.blobstore import BlobStore
 from ..refusal import Refusal
 from . import status
@@ -28,22 +27,13 @@ _lock = threading.Lock()
 
 
 def acquire(db, holder: str, seconds: float) -> bool:
-    """Take or renew the lease for `seconds`; False while another holder's lease has not lapsed."""
-    now = ids.utc_now()
-    with dbm.transaction(db):
-        row = dbm.query_one(db, "SELECT holder, expires_at FROM sync_lease WHERE name = ?", (LEASE,))
-        if row and row["holder"] != holder and ids.parse_iso(row["expires_at"]) > now:
-            return False
-        dbm.execute(db, "INSERT INTO sync_lease (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name)"
-                        " DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
-                    (LEASE, holder, ids.iso(now + timedelta(seconds=seconds))))
-    return True
+    """Take or renew the sync lease for `seconds`; False while another holder's has not lapsed."""
+    return leases.acquire(db, LEASE, holder, seconds)
 
 
 def release(db, holder: str) -> None:
-    """Give the lease up (on stop), so another runner need not wait for it to lapse."""
-    with dbm.transaction(db):
-        dbm.execute(db, "DELETE FROM sync_lease WHERE name = ? AND holder = ?", (LEASE, holder))
+    """Give the sync lease up (on stop), so another runner need not wait for it to lapse."""
+    leases.release(db, LEASE, holder)
 
 
 def next_delay(interval: float, failures: int) -> float:
