@@ -1,5 +1,6 @@
 """A CAPA's per-field stamps follow its values through sync, also when the writer logs them as a change of their
 own after the value's (found by the loopback kill test: the hub kept the stamp of a field's first edit)."""
+import json
 import time
 
 from fieldaudit.capa.data import create_capa, get_capa, save_fields
@@ -11,12 +12,18 @@ def _pair(db, capa_id):
     return row["containment"], row["field_stamps"], row["updated_at"]
 
 
-def test_a_field_edited_twice_on_a_device_has_the_same_stamp_and_updated_at_on_the_hub(hub, make_device):
+def _device_with_capa(hub, make_device):
+    """A device synced once, with a CAPA of its own at site a: (plant, device, capa)."""
     plant = hub["plant"]
     device = make_device("d1")
     device.sync()
     capa = create_capa(device.db, site=site_here(device, plant["a"]["id"]), title="Spill kit missing",
                        by=plant["qm"]["id"], owner_id=plant["qm"]["id"])
+    return plant, device, capa
+
+
+def test_a_field_edited_twice_on_a_device_has_the_same_stamp_and_updated_at_on_the_hub(hub, make_device):
+    plant, device, capa = _device_with_capa(hub, make_device)
     for n in range(3):
         time.sleep(0.002)  # stamps are in milliseconds
         save_fields(device.db, get_capa(device.db, capa["id"]), {"containment": f"Kit from hall {n}"},
@@ -26,11 +33,7 @@ def test_a_field_edited_twice_on_a_device_has_the_same_stamp_and_updated_at_on_t
 
 
 def test_an_older_stamp_sent_along_does_not_replace_a_newer_edit_made_on_the_hub(hub, make_device):
-    plant = hub["plant"]
-    device = make_device("d1")
-    device.sync()
-    capa = create_capa(device.db, site=site_here(device, plant["a"]["id"]), title="Spill kit missing",
-                       by=plant["qm"]["id"], owner_id=plant["qm"]["id"])
+    plant, device, capa = _device_with_capa(hub, make_device)
     save_fields(device.db, get_capa(device.db, capa["id"]), {"title": "Spill kit gone"}, plant["qm"]["id"])
     device.sync()
     time.sleep(0.002)
@@ -48,13 +51,7 @@ def test_an_older_stamp_sent_along_does_not_replace_a_newer_edit_made_on_the_hub
 
 def test_one_edit_is_one_change_carrying_the_value_with_its_stamp(hub, make_device):
     """The writer logs a field's value and its stamp in one UPDATE: a hub never receives a value without its stamp."""
-    import json
-
-    plant = hub["plant"]
-    device = make_device("d1")
-    device.sync()
-    capa = create_capa(device.db, site=site_here(device, plant["a"]["id"]), title="Spill kit missing",
-                       by=plant["qm"]["id"], owner_id=plant["qm"]["id"])
+    plant, device, capa = _device_with_capa(hub, make_device)
     before = device.db.execute("SELECT MAX(seq) FROM changes").fetchone()[0]
     save_fields(device.db, get_capa(device.db, capa["id"]), {"containment": "Kit from hall 2", "title": "Kit gone"},
                 plant["qm"]["id"])
